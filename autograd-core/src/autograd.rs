@@ -1,0 +1,392 @@
+//! The tape: how ops record themselves, and how `backward()` walks the record.
+//!
+//! Every op that has an input requiring grad gives its output a [`Node`]: the op's name, and for
+//! each input an *edge* holding that input and its gradient rule (a closure from the output's
+//! gradient `g` to the input's gradient, `g * dz/dinput`). The nodes form a DAG from the output
+//! back to the leaves. `backward()` visits it newest op first, so every node has received all of
+//! its gradient before it passes gradient on, then adds the totals into the leaves' `.grad`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use crate::error::{OrPanic, Result, TensorError};
+use crate::ops::sum_all;
+use crate::tensor::Tensor;
+
+/// A gradient rule: from the gradient of an op's output to the gradient of one input.
+pub(crate) type GradRule = Box<dyn Fn(&ArrayD<f32>) -> Result<ArrayD<f32>>>;
+
+pub(crate) struct Edge {
+    pub(crate) input: Tensor,
+    /// `None` when the input does not require grad, and after the graph is freed.
+    rule: RefCell<Option<GradRule>>,
+}
+
+/// One recorded op: PyTorch's `grad_fn`.
+pub(crate) struct Node {
+    pub(crate) name: &'static str,
+    pub(crate) edges: Vec<Edge>,
+    /// Creation order; later ops run first in `backward()`, as in PyTorch's engine.
+    sequence_nr: u64,
+    freed: Cell<bool>,
+}
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static NEXT_SEQUENCE_NR: Cell<u64> = const { Cell::new(0) };
+}
+
+fn next_number(counter: &'static std::thread::LocalKey<Cell<u64>>) -> u64 {
+    counter.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    })
+}
+
+// ----- grad mode ------------------------------------------------------------------------------
+
+/// Whether ops are being recorded: `torch.is_grad_enabled()`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// assert!(is_grad_enabled());
+/// no_grad(|| assert!(!is_grad_enabled()));
+/// ```
+pub fn is_grad_enabled() -> bool {
+    GRAD_ENABLED.with(|g| g.get())
+}
+
+/// Restores the previous grad mode when dropped: the guard form of [`no_grad`], like
+/// `with torch.no_grad():` covering the rest of a block.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let w = tensor!(1.0).requires_grad_(true);
+/// {
+///     let _guard = NoGradGuard::new();
+///     assert!(!(&w * 2.0).requires_grad());
+/// }
+/// assert!((&w * 2.0).requires_grad());
+/// ```
+pub struct NoGradGuard {
+    previous: bool,
+}
+
+impl NoGradGuard {
+    /// Turns recording off until the guard is dropped.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let _guard = NoGradGuard::new();
+    /// assert!(!is_grad_enabled());
+    /// ```
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> NoGradGuard {
+        let previous = GRAD_ENABLED.with(|g| g.replace(false));
+        NoGradGuard { previous }
+    }
+}
+
+impl Drop for NoGradGuard {
+    fn drop(&mut self) {
+        GRAD_ENABLED.with(|g| g.set(self.previous));
+    }
+}
+
+/// Runs `f` without recording ops, and returns its result: `with torch.no_grad(): ...`.
+/// Weight updates go here, so they do not become part of the next graph.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let w = tensor!(1.0).requires_grad_(true);
+/// let y = no_grad(|| &w * 2.0);
+/// assert!(!y.requires_grad());
+/// ```
+pub fn no_grad<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = NoGradGuard::new();
+    f()
+}
+
+// ----- recording an op ------------------------------------------------------------------------
+
+/// A value an op keeps for its backward pass, with the version it had when saved.
+#[derive(Clone)]
+pub(crate) struct Saved {
+    tensor: Tensor,
+    version: u32,
+    grad_fn: &'static str,
+}
+
+impl Saved {
+    pub(crate) fn new(tensor: &Tensor, grad_fn: &'static str) -> Saved {
+        Saved {
+            tensor: tensor.clone(),
+            version: tensor.version(),
+            grad_fn,
+        }
+    }
+
+    /// The saved numbers; an error if an in-place op changed them since.
+    pub(crate) fn value(&self) -> Result<std::cell::Ref<'_, ArrayD<f32>>> {
+        if self.tensor.version() != self.version {
+            return Err(TensorError::ModifiedInPlace {
+                grad_fn: self.grad_fn,
+                shape: self.tensor.shape(),
+                version: self.tensor.version(),
+                expected: self.version,
+            });
+        }
+        Ok(self.tensor.data())
+    }
+}
+
+/// Builds an op's output: `Op::new(name, data).input(a, rule_a).input(b, rule_b).build()`.
+pub(crate) struct Op {
+    name: &'static str,
+    data: ArrayD<f32>,
+    edges: Vec<Edge>,
+    requires_grad: bool,
+}
+
+impl Op {
+    pub(crate) fn new(name: &'static str, data: ArrayD<f32>) -> Op {
+        Op {
+            name,
+            data,
+            edges: Vec::with_capacity(2),
+            requires_grad: false,
+        }
+    }
+
+    /// Records an input and how its gradient follows from the output's gradient `g`.
+    /// The rule may return a gradient of the broadcast shape; backward sums it down.
+    pub(crate) fn input<F>(mut self, input: &Tensor, rule: F) -> Op
+    where
+        F: Fn(&ArrayD<f32>) -> Result<ArrayD<f32>> + 'static,
+    {
+        let needed = input.requires_grad() && is_grad_enabled();
+        self.requires_grad |= needed;
+        self.edges.push(Edge {
+            input: input.clone(),
+            rule: RefCell::new(needed.then(|| Box::new(rule) as GradRule)),
+        });
+        self
+    }
+
+    pub(crate) fn build(self) -> Tensor {
+        if !self.requires_grad {
+            return Tensor::from_array(self.data);
+        }
+        let node = Node {
+            name: self.name,
+            edges: self.edges,
+            sequence_nr: next_number(&NEXT_SEQUENCE_NR),
+            freed: Cell::new(false),
+        };
+        Tensor::with_grad_fn(self.data, Some(Rc::new(node)))
+    }
+}
+
+// ----- backward -------------------------------------------------------------------------------
+
+/// Sums a broadcast gradient back down to the shape of the input it belongs to.
+/// `y = x + b` with `x: [4]`, `b: []` gives `dy/db` of shape `[4]`; `b`'s gradient is its sum.
+pub(crate) fn sum_to(grad: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+    if grad.shape() == shape {
+        return grad;
+    }
+    if shape.iter().all(|&d| d == 1) {
+        // Everything collapses into one number.
+        return ArrayD::from_elem(IxDyn(shape), sum_all(&grad));
+    }
+    let mut grad = grad;
+    while grad.ndim() > shape.len() {
+        grad = grad.sum_axis(Axis(0));
+    }
+    for (axis, &size) in shape.iter().enumerate() {
+        if size == 1 && grad.shape()[axis] != 1 {
+            grad = grad.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    grad
+}
+
+/// Adds `grad` into the gradient waiting for `tensor` in the current backward pass.
+fn add_pending(tensor: &Tensor, grad: ArrayD<f32>) {
+    let mut pending = tensor.0.pending_grad.borrow_mut();
+    *pending = Some(match pending.take() {
+        None => grad,
+        Some(sum) => sum + grad,
+    });
+}
+
+/// Adds `grad` into `tensor.grad`, creating it on the first backward: PyTorch's AccumulateGrad.
+fn accumulate_grad(tensor: &Tensor, grad: ArrayD<f32>) {
+    let mut slot = tensor.0.grad.borrow_mut();
+    match &*slot {
+        None => *slot = Some(Tensor::from_array(grad)),
+        Some(existing) => *existing.data_mut() += &grad,
+    }
+}
+
+/// Every tensor `root` depends on that requires grad: ops newest first, then leaves.
+fn backward_order(root: &Tensor) -> Vec<Tensor> {
+    thread_local!(static PASS: Cell<u64> = const { Cell::new(0) });
+    let pass = next_number(&PASS);
+    let (mut ops, mut leaves) = (Vec::new(), Vec::new());
+    let mut stack = vec![root.clone()];
+    root.0.visit_mark.set(pass);
+    while let Some(t) = stack.pop() {
+        match &t.0.grad_fn {
+            Some(node) => {
+                for edge in &node.edges {
+                    let input = &edge.input;
+                    if input.requires_grad() && input.0.visit_mark.get() != pass {
+                        input.0.visit_mark.set(pass);
+                        stack.push(input.clone());
+                    }
+                }
+                ops.push(t);
+            }
+            None => leaves.push(t),
+        }
+    }
+    ops.sort_by_key(|t| std::cmp::Reverse(t.0.grad_fn.as_ref().unwrap().sequence_nr));
+    ops.extend(leaves);
+    ops
+}
+
+impl Node {
+    /// Passes `grad` (the gradient of this node's output) on to each input that requires grad.
+    fn apply(&self, grad: &ArrayD<f32>, retain_graph: bool) -> Result<()> {
+        if self.freed.get() {
+            return Err(TensorError::GraphFreed { grad_fn: self.name });
+        }
+        for edge in &self.edges {
+            if let Some(rule) = &*edge.rule.borrow() {
+                let input_grad = sum_to(rule(grad)?, edge.input.data().shape());
+                add_pending(&edge.input, input_grad);
+            }
+        }
+        if !retain_graph {
+            // Free the saved values; the structure stays so a second backward can say why it fails.
+            self.freed.set(true);
+            self.edges.iter().for_each(|edge| drop(edge.rule.take()));
+        }
+        Ok(())
+    }
+}
+
+impl Tensor {
+    /// Computes the gradient of this scalar with respect to every leaf that requires grad, and
+    /// adds it into their `.grad()`: `loss.backward()`. Panics for a non-scalar or a freed graph;
+    /// see [`Tensor::try_backward`].
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// // y = x^2 + 5x + 4,  dy/dx = 2x + 5
+    /// let x = tensor!(3.0).requires_grad_(true);
+    /// let y = &x * &x + &x * 5.0 + 4.0;
+    /// y.backward();
+    /// assert_eq!(x.grad().unwrap().item(), 11.0);
+    /// ```
+    #[track_caller]
+    pub fn backward(&self) {
+        self.try_backward().or_panic()
+    }
+
+    /// [`Tensor::backward`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let x = tensor!([1.0, 2.0]).requires_grad_(true);
+    /// let err = (&x * 2.0).try_backward().unwrap_err();
+    /// assert!(err.to_string().starts_with("grad can be implicitly created only for scalar outputs"));
+    /// ```
+    pub fn try_backward(&self) -> Result<()> {
+        self.try_backward_opts(None, false)
+    }
+
+    /// Backward from a non-scalar output, given the gradient of the final result with respect
+    /// to it (the vector in a vector-Jacobian product): `y.backward(gradient)`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let x = tensor!([1.0, 2.0]).requires_grad_(true);
+    /// (&x * 3.0).backward_with(&tensor!([1.0, 10.0]));
+    /// assert_eq!(x.grad().unwrap().to_vec(), vec![3.0, 30.0]);
+    /// ```
+    #[track_caller]
+    pub fn backward_with(&self, gradient: &Tensor) {
+        self.try_backward_opts(Some(gradient), false).or_panic()
+    }
+
+    /// Backward with every option of PyTorch's `backward(gradient, retain_graph)`. With
+    /// `retain_graph` the saved values are kept, so backward can run through the graph again.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!(2.0).requires_grad_(true);
+    /// let y = &w * &w;
+    /// y.backward_opts(None, true);
+    /// y.backward();                       // grads accumulate: 4 + 4
+    /// assert_eq!(w.grad().unwrap().item(), 8.0);
+    /// assert!(y.try_backward().is_err()); // freed by the last call
+    /// ```
+    #[track_caller]
+    pub fn backward_opts(&self, gradient: Option<&Tensor>, retain_graph: bool) {
+        self.try_backward_opts(gradient, retain_graph).or_panic()
+    }
+
+    /// [`Tensor::backward_opts`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!([1.0, 2.0]).requires_grad_(true);
+    /// let y = &w * 2.0;
+    /// assert!(y.try_backward_opts(Some(&tensor!([1.0, 1.0, 1.0])), false).is_err());
+    /// ```
+    pub fn try_backward_opts(&self, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+        if !self.requires_grad() {
+            return Err(TensorError::NoGradFn);
+        }
+        let seed = match gradient {
+            Some(g) if g.shape() != self.shape() => {
+                return Err(TensorError::GradShape {
+                    grad: g.shape(),
+                    output: self.shape(),
+                })
+            }
+            Some(g) => g.to_array(),
+            None if self.numel() != 1 => {
+                return Err(TensorError::ImplicitGradNotScalar {
+                    shape: self.shape(),
+                })
+            }
+            None => ArrayD::ones(self.data().raw_dim()),
+        };
+        let order = backward_order(self);
+        add_pending(self, seed);
+        // Gradients are not recorded: backward of backward is out of scope for this crate.
+        let _guard = NoGradGuard::new();
+        for tensor in &order {
+            let Some(grad) = tensor.0.pending_grad.take() else {
+                continue;
+            };
+            let Some(node) = &tensor.0.grad_fn else {
+                accumulate_grad(tensor, grad);
+                continue;
+            };
+            if tensor.0.retains_grad.get() {
+                accumulate_grad(tensor, grad.clone());
+            }
+            if let Err(e) = node.apply(&grad, retain_graph) {
+                order.iter().for_each(|t| drop(t.0.pending_grad.take()));
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}

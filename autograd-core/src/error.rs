@@ -1,0 +1,230 @@
+//! Every way an op can refuse its input, in PyTorch's words.
+//!
+//! Each message has three parts: PyTorch's sentence (so a learner can search for it), the op and
+//! the shapes involved, and a hint that says what to change. Operators and plain methods panic
+//! with this message; every fallible method has a `try_` twin that returns it as a `Result`.
+
+use std::fmt;
+
+/// The result type of every `try_` method.
+pub type Result<T> = std::result::Result<T, TensorError>;
+
+/// What went wrong, grouped by kind. `Display` gives the full message.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let err = tensor!([1.0, 2.0, 3.0]).try_add(&tensor!([1.0, 2.0, 3.0, 4.0])).unwrap_err();
+/// assert!(err.to_string().starts_with(
+///     "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 0"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum TensorError {
+    /// Two shapes that cannot be broadcast together.
+    Broadcast {
+        op: &'static str,
+        a: Vec<usize>,
+        b: Vec<usize>,
+        dim: usize,
+    },
+    /// An in-place op whose result would not fit the tensor it writes into.
+    InPlaceBroadcast {
+        op: &'static str,
+        target: Vec<usize>,
+        broadcast: Vec<usize>,
+    },
+    /// `matmul` operands whose inner dimensions differ.
+    Matmul {
+        op: &'static str,
+        a: Vec<usize>,
+        b: Vec<usize>,
+    },
+    /// `reshape` to a shape with a different number of elements.
+    Reshape { from: Vec<usize>, to: Vec<isize> },
+    /// `item()` on a tensor that is not a single number.
+    NotAScalar { numel: usize },
+    /// `backward()` without a gradient on a tensor with more than one element.
+    ImplicitGradNotScalar { shape: Vec<usize> },
+    /// `backward_with(grad)` where `grad` has the wrong shape.
+    GradShape {
+        grad: Vec<usize>,
+        output: Vec<usize>,
+    },
+    /// `backward()` on a tensor that is not part of any graph.
+    NoGradFn,
+    /// A second `backward()` through a graph whose saved values were freed.
+    GraphFreed { grad_fn: &'static str },
+    /// An in-place op on a leaf that requires grad, outside `no_grad`.
+    LeafInPlace { op: &'static str },
+    /// An in-place op on a tensor that is part of a graph, with grad mode on.
+    GraphInPlace { op: &'static str },
+    /// A value saved for backward was changed in place before backward ran.
+    ModifiedInPlace {
+        grad_fn: &'static str,
+        shape: Vec<usize>,
+        version: u32,
+        expected: u32,
+    },
+    /// `requires_grad_(false)` on a tensor computed by an op.
+    NonLeafRequiresGrad,
+    /// A dimension index outside the tensor's rank.
+    DimOutOfRange {
+        op: &'static str,
+        dim: isize,
+        ndim: usize,
+    },
+    /// Data whose length does not fit the shape it was given.
+    DataLength { len: usize, shape: Vec<usize> },
+    /// Anything else, already phrased.
+    Invalid(String),
+}
+
+/// `[2, 3]`, the way the hints print shapes.
+fn shape(s: &[usize]) -> String {
+    format!("{s:?}")
+}
+
+impl fmt::Display for TensorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use TensorError::*;
+        match self {
+            Broadcast { op, a, b, dim } => {
+                let offset = a.len().max(b.len()) - 1 - dim;
+                let size = |s: &[usize]| s[s.len() - 1 - offset];
+                write!(
+                    f,
+                    "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension {dim}\n  \
+                     op: {op}, shapes {} and {}\n  \
+                     hint: shapes are compared from the last dimension; each pair must be equal or one of them 1",
+                    size(a), size(b), shape(a), shape(b)
+                )
+            }
+            InPlaceBroadcast { op, target, broadcast } => write!(
+                f,
+                "output with shape {} doesn't match the broadcast shape {}\n  \
+                 op: {op}\n  \
+                 hint: an in-place op cannot change the shape of the tensor it writes into",
+                shape(target), shape(broadcast)
+            ),
+            Matmul { op, a, b } => {
+                let dims = |s: &[usize]| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
+                let message = if a.len() == 1 && b.len() == 1 {
+                    format!("inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively", a[0], b[0], a[0], b[0])
+                } else if b.len() == 1 {
+                    format!("size mismatch, got input ({}), mat ({}), vec ({})", a[0], dims(a), b[0])
+                } else {
+                    format!("mat1 and mat2 shapes cannot be multiplied ({} and {})", dims(a), dims(b))
+                };
+                write!(
+                    f,
+                    "{message}\n  \
+                     op: {op}, shapes {} and {}\n  \
+                     hint: the last dimension of the first must equal the first dimension of the second; try .t() on one of them",
+                    shape(a), shape(b)
+                )
+            }
+            Reshape { from, to } => write!(
+                f,
+                "shape '{to:?}' is invalid for input of size {}\n  \
+                 op: reshape, from shape {}\n  \
+                 hint: the new shape must hold the same number of elements; use -1 for one dimension to have it inferred",
+                from.iter().product::<usize>(), shape(from)
+            ),
+            NotAScalar { numel } => write!(
+                f,
+                "a Tensor with {numel} elements cannot be converted to Scalar\n  \
+                 op: item\n  \
+                 hint: reduce it first (.sum(), .mean()) or index one element"
+            ),
+            ImplicitGradNotScalar { shape: s } => write!(
+                f,
+                "grad can be implicitly created only for scalar outputs\n  \
+                 op: backward, on a tensor of shape {}\n  \
+                 hint: reduce the output to a scalar (e.g. .mean()) or call backward_with(&grad) with a gradient of the same shape",
+                shape(s)
+            ),
+            GradShape { grad, output } => write!(
+                f,
+                "Mismatch in shape: grad_output[0] has a shape of {} and output[0] has a shape of {}.\n  \
+                 op: backward_with\n  \
+                 hint: the gradient passed to backward_with must have the output's shape",
+                shape(grad), shape(output)
+            ),
+            NoGradFn => write!(
+                f,
+                "element 0 of tensors does not require grad and does not have a grad_fn\n  \
+                 op: backward\n  \
+                 hint: call .requires_grad_(true) on the leaf tensors before computing, and do not compute under no_grad"
+            ),
+            GraphFreed { grad_fn } => write!(
+                f,
+                "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). \
+                 Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). \
+                 Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.\n  \
+                 op: backward, reached {grad_fn} a second time\n  \
+                 hint: recompute the forward pass, or call backward_opts(None, true) the first time"
+            ),
+            LeafInPlace { op } => write!(
+                f,
+                "a leaf Variable that requires grad is being used in an in-place operation.\n  \
+                 op: {op}\n  \
+                 hint: update parameters inside no_grad(|| ...), where no graph is recorded"
+            ),
+            GraphInPlace { op } => write!(
+                f,
+                "an in-place operation on a tensor that is part of a graph is not supported here\n  \
+                 op: {op}\n  \
+                 hint: use the out-of-place op (a - b instead of a.sub_(b)), or run it inside no_grad(|| ...)"
+            ),
+            ModifiedInPlace { grad_fn, shape: s, version, expected } => write!(
+                f,
+                "one of the variables needed for gradient computation has been modified by an inplace operation: \
+                 [torch.FloatTensor {}] is at version {version}; expected version {expected} instead.\n  \
+                 op: backward, in {grad_fn}\n  \
+                 hint: do the in-place update after backward(), or compute from a .detach()-ed copy",
+                shape(s)
+            ),
+            NonLeafRequiresGrad => write!(
+                f,
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().\n  \
+                 op: requires_grad_\n  \
+                 hint: call .detach() to get a tensor outside the graph"
+            ),
+            DimOutOfRange { op, dim, ndim } => {
+                let lo = -(*ndim as isize).max(1);
+                let hi = (*ndim as isize - 1).max(0);
+                write!(
+                    f,
+                    "Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})\n  \
+                     op: {op}, on a tensor with {ndim} dimensions\n  \
+                     hint: dimensions count from 0; negative ones count from the end"
+                )
+            }
+            DataLength { len, shape: s } => write!(
+                f,
+                "shape {} needs {} elements, but the data has {len}\n  \
+                 op: from_vec\n  \
+                 hint: the product of the shape must equal the data's length",
+                shape(s),
+                s.iter().product::<usize>()
+            ),
+            Invalid(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for TensorError {}
+
+/// Turns a `try_` result into the panicking form, reporting the caller's line.
+pub(crate) trait OrPanic<T> {
+    fn or_panic(self) -> T;
+}
+
+impl<T> OrPanic<T> for Result<T> {
+    #[track_caller]
+    fn or_panic(self) -> T {
+        match self {
+            Ok(value) => value,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! # autograd-core
+//!
+//! A small autograd engine that behaves like PyTorch's, written to be read after the lessons.
+//!
+//! Where to look, from the bottom up:
+//! - [`tensor`](crate::Tensor): the `Tensor` handle, creation, the autograd flags, in-place updates;
+//! - `autograd.rs`: the tape (each op's `Node`), `no_grad`, and `backward()`;
+//! - `ops/`: every op, its forward and its gradient rule side by side;
+//! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
+//! - [`optim`]: `SGD` and `Adam`;
+//! - `display.rs`: printing exactly as PyTorch prints.
+//!
+//! ```
+//! use autograd_core::prelude::*;
+//!
+//! let x = tensor!([1.0, 2.0, 3.0, 4.0]);
+//! let y = tensor!([2.0, 4.0, 6.0, 8.0]);
+//! let w = tensor!(0.0).requires_grad_(true);
+//! let l = (&y - &w * &x).pow(2.0).mean();   // l = mean((y - w x)^2)
+//! l.backward();                              // dl/dw = mean(-2x (y - w x)) = -30 at w = 0
+//! assert_eq!(w.grad().unwrap().item(), -30.0);
+//! ```
+
+mod autograd;
+mod display;
+mod error;
+pub mod nn;
+mod ops;
+pub mod optim;
+mod random;
+mod tensor;
+
+pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
+pub use error::{Result, TensorError};
+pub use ops::broadcast_shapes;
+pub use random::manual_seed;
+pub use tensor::{Tensor, TensorData};
+
+/// Builds a tensor from a number or (nested) array literal: `torch.tensor(...)`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let s = tensor!(0.0);                      // shape []
+/// let v = tensor!([1.0, 2.0, 3.0, 4.0]);     // shape [4]
+/// let m = tensor!([[1.0], [2.0]]);           // shape [2, 1]
+/// assert_eq!((s.dim(), v.shape(), m.shape()), (0, vec![4], vec![2, 1]));
+/// ```
+#[macro_export]
+macro_rules! tensor {
+    ($data:expr) => {
+        $crate::Tensor::new($data)
+    };
+}
+
+/// Everything a lesson needs: `use autograd_core::prelude::*;`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let model = nn::Linear::new(1, 1);
+/// let _opt = optim::SGD::new(model.parameters(), 0.01);
+/// ```
+pub mod prelude {
+    pub use crate::nn::{self, Module};
+    pub use crate::optim::{self, Optimizer};
+    pub use crate::{is_grad_enabled, Result};
+    pub use crate::{manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
+}

@@ -1,0 +1,176 @@
+//! The two fused ops behind `Linear` and `MSELoss`: PyTorch's `torch.nn.functional`.
+//! Fused so that they round exactly as PyTorch does and print PyTorch's `grad_fn` names.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::{ArrayD, Ix2, IxDyn, Zip};
+
+use crate::autograd::{Op, Saved};
+use crate::error::{OrPanic, Result, TensorError};
+use crate::nn::Reduction;
+use crate::ops::{broadcast_shapes, matmul_2d, sum_all};
+use crate::tensor::Tensor;
+
+/// Views a 1-D or 2-D array as a batch of rows, `[n, features]`.
+fn rows(a: &ArrayD<f32>) -> ndarray::ArrayView2<'_, f32> {
+    let n = if a.ndim() == 2 { a.shape()[0] } else { 1 };
+    let features = a.shape()[a.ndim() - 1];
+    a.view()
+        .into_shape_with_order((n, features))
+        .unwrap()
+        .into_dimensionality::<Ix2>()
+        .unwrap()
+}
+
+/// `y = x W^T + b`: `F.linear(x, weight, bias)`. `x` is `[n, in]` or `[in]`, `weight` is
+/// `[out, in]`, `bias` is `[out]`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let y = nn::functional::linear(&tensor!([[2.0]]), &tensor!([[3.0]]), Some(&tensor!([1.0])));
+/// assert_eq!(y.item(), 7.0);
+/// ```
+#[track_caller]
+pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
+    try_linear(input, weight, bias).or_panic()
+}
+
+/// [`linear`] returning an error instead of panicking.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let err = nn::functional::try_linear(&Tensor::ones(&[6, 2]), &Tensor::ones(&[1, 1]), None).unwrap_err();
+/// assert!(err.to_string().starts_with("mat1 and mat2 shapes cannot be multiplied (6x2 and 1x1)"));
+/// ```
+pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    let (x_shape, w_shape) = (input.shape(), weight.shape());
+    if x_shape.is_empty() || x_shape.len() > 2 || w_shape.len() != 2 {
+        return Err(TensorError::Invalid(format!(
+            "linear: expected input of shape [batch, in_features] or [in_features] and a 2-D weight, got {x_shape:?} and {w_shape:?}\n  \
+             op: linear\n  \
+             hint: a batch of n samples with one feature each has shape [n, 1]: try x.reshape(&[-1, 1])"
+        )));
+    }
+    let (out_features, in_features) = (w_shape[0], w_shape[1]);
+    if x_shape[x_shape.len() - 1] != in_features {
+        let a = if x_shape.len() == 2 {
+            x_shape.clone()
+        } else {
+            vec![1, x_shape[0]]
+        };
+        return Err(TensorError::Matmul {
+            op: "linear",
+            a,
+            b: vec![in_features, out_features],
+        });
+    }
+    if let Some(b) = bias {
+        if b.shape() != [out_features] {
+            broadcast_shapes("linear", &[out_features], &b.shape())?;
+        }
+    }
+    // y = x W^T, then + b: two roundings, as PyTorch's addmm on the CPU.
+    let mut y = matmul_2d(rows(&input.data()), rows(&weight.data()).t());
+    if let Some(b) = bias {
+        y += &b.data().view().into_shape_with_order(out_features).unwrap();
+    }
+    let out_shape = if x_shape.len() == 2 {
+        vec![x_shape[0], out_features]
+    } else {
+        vec![out_features]
+    };
+    let data = y.into_shape_with_order(IxDyn(&out_shape)).unwrap();
+    let name = match (x_shape.len(), bias.is_some()) {
+        (2, true) => "AddmmBackward0",
+        (2, false) => "MmBackward0",
+        (_, true) => "AddBackward0",
+        (_, false) => "SqueezeBackward4",
+    };
+    let (x, w) = (Saved::new(input, name), Saved::new(weight, name));
+    // dL/dx = G W,  dL/dW = G^T x,  dL/db = sum of G over the batch
+    let op = Op::new(name, data)
+        .input(input, move |g| {
+            let dx = matmul_2d(rows(g), rows(&*w.value()?));
+            Ok(dx.into_shape_with_order(IxDyn(&x_shape)).unwrap())
+        })
+        .input(weight, move |g| {
+            Ok(matmul_2d(rows(g).t(), rows(&*x.value()?)).into_dyn())
+        });
+    Ok(match bias {
+        Some(b) => op.input(b, |g| Ok(g.clone())),
+        None => op,
+    }
+    .build())
+}
+
+static WARNED_BROADCAST: AtomicBool = AtomicBool::new(false);
+
+/// The mean (or sum, or element-wise) squared error: `F.mse_loss(input, target, reduction)`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// use autograd_core::nn::{functional::mse_loss, Reduction};
+/// let l = mse_loss(&tensor!([1.0, 2.0]), &tensor!([1.0, 4.0]), Reduction::Mean);
+/// assert_eq!(l.item(), 2.0);
+/// ```
+#[track_caller]
+pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Tensor {
+    try_mse_loss(input, target, reduction).or_panic()
+}
+
+/// [`mse_loss`] returning an error instead of panicking.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// use autograd_core::nn::{functional::try_mse_loss, Reduction};
+/// assert!(try_mse_loss(&tensor!([1.0, 2.0]), &tensor!([1.0, 2.0, 3.0]), Reduction::Mean).is_err());
+/// ```
+pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    let (input_shape, target_shape) = (input.shape(), target.shape());
+    let shape = broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
+    if input_shape != target_shape && !WARNED_BROADCAST.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "UserWarning: Using a target size ({}) that is different to the input size ({}). \
+             This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            torch_size(&target_shape),
+            torch_size(&input_shape)
+        );
+    }
+    let shape = IxDyn(&shape);
+    let diff = {
+        let (a, b) = (input.data(), target.data());
+        let (a, b) = (
+            a.broadcast(shape.clone()).unwrap(),
+            b.broadcast(shape.clone()).unwrap(),
+        );
+        Zip::from(&a).and(&b).map_collect(|&a, &b| a - b)
+    };
+    let squared = diff.mapv(|d| d * d);
+    let n = squared.len();
+    let data = match reduction {
+        Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_all(&squared) / n as f32),
+        Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_all(&squared)),
+        Reduction::None => squared,
+    };
+    // l = mean((x - y)^2);  dl/dx = 2/n (x - y),  dl/dy = -2/n (x - y)
+    let norm = match reduction {
+        Reduction::Mean => (2.0 / n as f64) as f32,
+        _ => 2.0,
+    };
+    let grad_input = move |g: &ArrayD<f32>| -> ArrayD<f32> {
+        let g = g.broadcast(diff.raw_dim()).unwrap();
+        Zip::from(&diff).and(&g).map_collect(|&d, &g| norm * d * g)
+    };
+    let grad_input = std::rc::Rc::new(grad_input);
+    let grad_target = grad_input.clone();
+    Ok(Op::new("MseLossBackward0", data)
+        .input(input, move |g| Ok(grad_input(g)))
+        .input(target, move |g| Ok(-grad_target(g)))
+        .build())
+}
+
+/// A shape as PyTorch prints it: `torch.Size([6, 1])`.
+fn torch_size(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("torch.Size([{}])", dims.join(", "))
+}

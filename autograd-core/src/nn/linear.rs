@@ -1,0 +1,86 @@
+//! The fully connected layer.
+
+use crate::nn::{display_as_repr, functional, init, Module};
+use crate::tensor::Tensor;
+
+/// `y = x W^T + b`: PyTorch's `nn.Linear`, with the same default initialisation
+/// (weight and bias uniform in ±1/sqrt(in_features)).
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let lin = nn::Linear::new(1, 1);
+/// assert_eq!(lin.weight.shape(), vec![1, 1]);
+/// assert_eq!(lin.to_string(), "Linear(in_features=1, out_features=1, bias=True)");
+/// ```
+pub struct Linear {
+    /// `[out_features, in_features]`.
+    pub weight: Tensor,
+    /// `[out_features]`, or `None` for a layer built without bias.
+    pub bias: Option<Tensor>,
+    pub in_features: usize,
+    pub out_features: usize,
+}
+
+impl Linear {
+    /// A layer with bias: `nn.Linear(in_features, out_features)`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// manual_seed(0);
+    /// let lin = nn::Linear::new(4, 2);
+    /// assert!(lin.weight.to_vec().iter().all(|w| w.abs() <= 0.5)); // 1/sqrt(4)
+    /// ```
+    pub fn new(in_features: usize, out_features: usize) -> Linear {
+        Linear::with_bias(in_features, out_features, true)
+    }
+
+    /// `nn.Linear(in_features, out_features, bias=bias)`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(nn::Linear::with_bias(3, 1, false).bias.is_none());
+    /// ```
+    pub fn with_bias(in_features: usize, out_features: usize, bias: bool) -> Linear {
+        // PyTorch: kaiming_uniform_(a=sqrt(5)) for the weight, which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        let bound = if in_features > 0 {
+            1.0 / (in_features as f32).sqrt()
+        } else {
+            0.0
+        };
+        let weight = Tensor::parameter(Tensor::zeros(&[out_features, in_features]));
+        init::uniform_(&weight, -bound, bound);
+        let bias = bias.then(|| {
+            let b = Tensor::parameter(Tensor::zeros(&[out_features]));
+            init::uniform_(&b, -bound, bound);
+            b
+        });
+        Linear {
+            weight,
+            bias,
+            in_features,
+            out_features,
+        }
+    }
+}
+
+impl Module for Linear {
+    fn forward(&self, input: &Tensor) -> Tensor {
+        functional::linear(input, &self.weight, self.bias.as_ref())
+    }
+
+    fn direct_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut params = vec![("weight".to_string(), self.weight.clone())];
+        params.extend(self.bias.iter().map(|b| ("bias".to_string(), b.clone())));
+        params
+    }
+
+    fn extra_repr(&self) -> String {
+        let bias = if self.bias.is_some() { "True" } else { "False" };
+        format!(
+            "in_features={}, out_features={}, bias={bias}",
+            self.in_features, self.out_features
+        )
+    }
+}
+
+display_as_repr!(Linear);

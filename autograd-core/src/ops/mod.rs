@@ -1,0 +1,63 @@
+//! The ops. Each one computes its output and, right below, the rule that gives each input's
+//! gradient from the output's gradient `g`: forward and backward on one screen.
+//!
+//! | file | ops |
+//! |---|---|
+//! | `binary.rs` | `+ - * /` with broadcasting |
+//! | `unary.rs` | `neg pow exp log sqrt abs tanh sigmoid relu` |
+//! | `reduce.rs` | `sum mean sum_dim mean_dim` |
+//! | `linalg.rs` | `matmul t` |
+//! | `shape.rs` | `reshape unsqueeze squeeze` |
+
+mod binary;
+mod linalg;
+mod reduce;
+mod shape;
+mod unary;
+
+pub(crate) use linalg::matmul_2d;
+pub(crate) use reduce::sum_all;
+
+use crate::error::{Result, TensorError};
+
+/// The shape of `a op b` under NumPy's broadcasting rule: align the shapes at the right; each
+/// pair of sizes must be equal, or one of them 1 (which is stretched to the other).
+///
+/// ```
+/// use autograd_core::broadcast_shapes;
+/// assert_eq!(broadcast_shapes("add", &[4, 1], &[3]).unwrap(), vec![4, 3]);
+/// assert!(broadcast_shapes("add", &[3], &[4]).is_err());
+/// ```
+pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let ndim = a.len().max(b.len());
+    let mut shape = vec![0; ndim];
+    for (dim, size) in shape.iter_mut().enumerate() {
+        // Missing leading dimensions count as 1.
+        let size_of = |s: &[usize]| (dim + s.len()).checked_sub(ndim).map_or(1, |i| s[i]);
+        let (size_a, size_b) = (size_of(a), size_of(b));
+        *size = match (size_a, size_b) {
+            _ if size_a == size_b => size_a,
+            (1, _) => size_b,
+            (_, 1) => size_a,
+            _ => {
+                return Err(TensorError::Broadcast {
+                    op,
+                    a: a.to_vec(),
+                    b: b.to_vec(),
+                    dim,
+                })
+            }
+        };
+    }
+    Ok(shape)
+}
+
+/// Normalises a possibly negative dimension index (`-1` is the last) for a tensor of rank `ndim`.
+pub(crate) fn normalize_dim(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
+    let rank = ndim.max(1) as isize;
+    let d = if dim < 0 { dim + rank } else { dim };
+    if d < 0 || d >= rank {
+        return Err(TensorError::DimOutOfRange { op, dim, ndim });
+    }
+    Ok(d as usize)
+}

@@ -1,0 +1,186 @@
+//! Reductions: sums and means, over everything or over chosen dimensions.
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use crate::autograd::Op;
+use crate::error::{OrPanic, Result};
+use crate::ops::normalize_dim;
+use crate::tensor::Tensor;
+
+/// The sum of all elements, added in the order PyTorch's CPU kernel adds them, so that results
+/// agree to the last bit: rows shorter than one 16-lane vector are summed with four running
+/// partial sums (`x0+x4+x8.. | x1+x5.. | x2.. | x3..`, the leftovers into the first, then the
+/// four added up). Longer rows use ndarray's sum, which PyTorch matches to a few ulp.
+pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
+    const LANES: usize = 4;
+    if data.len() >= 16 {
+        return data.sum();
+    }
+    let values: Vec<f32> = data.iter().copied().collect();
+    let mut partial = [0.0f32; LANES];
+    let whole = values.len() / LANES * LANES;
+    for chunk in values[..whole].chunks_exact(LANES) {
+        for (p, &v) in partial.iter_mut().zip(chunk) {
+            *p += v;
+        }
+    }
+    for &v in &values[whole..] {
+        partial[0] += v;
+    }
+    // `0 + ...`: PyTorch accumulates into an output that starts at zero (this turns -0 into 0).
+    0.0 + partial.iter().skip(1).fold(partial[0], |sum, &p| sum + p)
+}
+
+/// The sorted, distinct axes named by `dims` (negative counts from the end).
+fn axes(op: &'static str, dims: &[isize], ndim: usize) -> Result<Vec<usize>> {
+    let mut axes = dims
+        .iter()
+        .map(|&d| normalize_dim(op, d, ndim))
+        .collect::<Result<Vec<_>>>()?;
+    axes.sort_unstable();
+    axes.dedup();
+    Ok(axes)
+}
+
+/// Sums `data` over `axes`, keeping them as size-1 dimensions.
+fn sum_keepdim(data: &ArrayD<f32>, axes: &[usize]) -> ArrayD<f32> {
+    let mut out = data.clone();
+    for &axis in axes {
+        out = out.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+    }
+    out
+}
+
+/// The shape of `data` after removing `axes`, or with them set to 1 if `keepdim`.
+fn reduced_shape(shape: &[usize], axes: &[usize], keepdim: bool) -> Vec<usize> {
+    let kept = shape
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &size)| match axes.contains(&i) {
+            true if keepdim => Some(1),
+            true => None,
+            false => Some(size),
+        });
+    kept.collect()
+}
+
+/// Spreads the gradient of a reduction back over the input: every input element receives the
+/// gradient of the output element it was reduced into, times `scale`.
+fn spread(
+    g: &ArrayD<f32>,
+    input_shape: &[usize],
+    axes: &[usize],
+    scale: impl Fn(f32) -> f32,
+) -> ArrayD<f32> {
+    let kept_shape = reduced_shape(input_shape, axes, true);
+    let g = g.to_shape(IxDyn(&kept_shape)).unwrap();
+    g.broadcast(IxDyn(input_shape)).unwrap().mapv(scale)
+}
+
+impl Tensor {
+    /// The sum of all elements, as a 0-dimensional tensor: `t.sum()`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert_eq!(tensor!([1.0, 2.0, 3.0]).sum().item(), 6.0);
+    /// ```
+    pub fn sum(&self) -> Tensor {
+        // y = sum_i x_i;  dy/dx_i = 1
+        let data = ArrayD::from_elem(IxDyn(&[]), sum_all(&self.data()));
+        let shape = self.shape();
+        Op::new("SumBackward0", data)
+            .input(self, move |g| Ok(ArrayD::from_elem(IxDyn(&shape), g[[]])))
+            .build()
+    }
+
+    /// The mean of all elements: `t.mean()`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert_eq!(tensor!([1.0, 2.0, 3.0, 6.0]).mean().item(), 3.0);
+    /// ```
+    pub fn mean(&self) -> Tensor {
+        // y = sum_i x_i / n;  dy/dx_i = 1/n
+        let n = self.numel() as f32;
+        let data = ArrayD::from_elem(IxDyn(&[]), sum_all(&self.data()) / n);
+        let shape = self.shape();
+        Op::new("MeanBackward0", data)
+            .input(self, move |g| {
+                Ok(ArrayD::from_elem(IxDyn(&shape), g[[]] / n))
+            })
+            .build()
+    }
+
+    /// The sum over the dimensions `dims`; with `keepdim` they stay as size 1:
+    /// `t.sum(dim=dims, keepdim=keepdim)`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let m = tensor!([[1.0, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(m.sum_dim(&[0], false).to_vec(), vec![4.0, 6.0]);
+    /// assert_eq!(m.sum_dim(&[-1], true).shape(), vec![2, 1]);
+    /// ```
+    #[track_caller]
+    pub fn sum_dim(&self, dims: &[isize], keepdim: bool) -> Tensor {
+        self.try_sum_dim(dims, keepdim).or_panic()
+    }
+
+    /// [`Tensor::sum_dim`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(tensor!([1.0, 2.0]).try_sum_dim(&[1], false).is_err());
+    /// ```
+    pub fn try_sum_dim(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        self.reduce_dims("sum_dim", "SumBackward1", dims, keepdim, false)
+    }
+
+    /// The mean over the dimensions `dims`: `t.mean(dim=dims, keepdim=keepdim)`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let m = tensor!([[1.0, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(m.mean_dim(&[1], false).to_vec(), vec![1.5, 3.5]);
+    /// ```
+    #[track_caller]
+    pub fn mean_dim(&self, dims: &[isize], keepdim: bool) -> Tensor {
+        self.try_mean_dim(dims, keepdim).or_panic()
+    }
+
+    /// [`Tensor::mean_dim`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(tensor!([1.0, 2.0]).try_mean_dim(&[-2], false).is_err());
+    /// ```
+    pub fn try_mean_dim(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        self.reduce_dims("mean_dim", "MeanBackward1", dims, keepdim, true)
+    }
+
+    fn reduce_dims(
+        &self,
+        op: &'static str,
+        name: &'static str,
+        dims: &[isize],
+        keepdim: bool,
+        mean: bool,
+    ) -> Result<Tensor> {
+        // y_j = sum over the reduced i of x_ij (/ n);  dy_j/dx_ij = 1 (or 1/n)
+        let shape = self.shape();
+        let axes = axes(op, dims, shape.len())?;
+        let axes = if shape.is_empty() { Vec::new() } else { axes };
+        let n = axes.iter().map(|&a| shape[a]).product::<usize>() as f32;
+        let mut data = sum_keepdim(&self.data(), &axes);
+        if mean {
+            data.mapv_inplace(|s| s / n);
+        }
+        let data = data
+            .into_shape_with_order(IxDyn(&reduced_shape(&shape, &axes, keepdim)))
+            .unwrap();
+        Ok(Op::new(name, data)
+            .input(self, move |g| {
+                Ok(spread(g, &shape, &axes, |g| if mean { g / n } else { g }))
+            })
+            .build())
+    }
+}

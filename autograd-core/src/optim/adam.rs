@@ -1,0 +1,147 @@
+//! Adam: per-parameter step sizes from running averages of the gradient and its square.
+
+use ndarray::{ArrayD, Zip};
+
+use crate::error::{OrPanic, Result};
+use crate::optim::{check_params, Optimizer};
+use crate::tensor::Tensor;
+
+/// PyTorch's `optim.Adam` (defaults `betas=(0.9, 0.999)`, `eps=1e-8`), same formulas in the same
+/// order, bias corrections in double precision as PyTorch computes them in Python.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let w = tensor!(1.0).requires_grad_(true);
+/// let mut opt = optim::Adam::new(vec![w.clone()], 0.1);
+/// (&w * &w).backward();
+/// opt.step();                 // Adam's first step moves by lr, whatever the gradient's size
+/// assert!((w.item() - 0.9).abs() < 1e-6);
+/// ```
+pub struct Adam {
+    params: Vec<Tensor>,
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    steps: u32,
+    /// Running averages of the gradient and of its square, per parameter.
+    moments: Vec<Option<(ArrayD<f32>, ArrayD<f32>)>>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr`: `optim.Adam(params, lr=lr)`. Panics like [`crate::optim::SGD::new`].
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let model = nn::Linear::new(1, 1);
+    /// assert_eq!(optim::Adam::new(model.parameters(), 0.01).betas, (0.9, 0.999));
+    /// ```
+    #[track_caller]
+    pub fn new(params: Vec<Tensor>, lr: f64) -> Adam {
+        Adam::try_new(params, lr).or_panic()
+    }
+
+    /// [`Adam::new`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(optim::Adam::try_new(vec![], 0.01).is_err());
+    /// ```
+    pub fn try_new(params: Vec<Tensor>, lr: f64) -> Result<Adam> {
+        check_params(&params)?;
+        Ok(Adam {
+            moments: vec![None; params.len()],
+            params,
+            lr,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            steps: 0,
+        })
+    }
+
+    /// Sets the averaging factors (PyTorch's `betas=`).
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!(0.0).requires_grad_(true);
+    /// assert_eq!(optim::Adam::new(vec![w], 0.1).betas(0.8, 0.99).betas, (0.8, 0.99));
+    /// ```
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Adam {
+        self.betas = (beta1, beta2);
+        self
+    }
+
+    /// Sets the term added to the denominator (PyTorch's `eps=`).
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!(0.0).requires_grad_(true);
+    /// assert_eq!(optim::Adam::new(vec![w], 0.1).eps(1e-6).eps, 1e-6);
+    /// ```
+    pub fn eps(mut self, eps: f64) -> Adam {
+        self.eps = eps;
+        self
+    }
+
+    /// Sets the L2 penalty (PyTorch's `weight_decay=`).
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!(0.0).requires_grad_(true);
+    /// assert_eq!(optim::Adam::new(vec![w], 0.1).weight_decay(0.01).weight_decay, 0.01);
+    /// ```
+    pub fn weight_decay(mut self, weight_decay: f64) -> Adam {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl Optimizer for Adam {
+    fn params(&self) -> &[Tensor] {
+        &self.params
+    }
+
+    fn step(&mut self) {
+        self.steps += 1;
+        let (beta1, beta2) = self.betas;
+        let t = self.steps as i32;
+        // Bias corrections undo the averages' start at zero; PyTorch computes them in double.
+        let step_size = self.lr / (1.0 - beta1.powi(t));
+        let correction2_sqrt = (1.0 - beta2.powi(t)).sqrt() as f32;
+        let (w1, w2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
+        let (beta2, eps, decay, alpha) = (
+            beta2 as f32,
+            self.eps as f32,
+            self.weight_decay as f32,
+            -step_size as f32,
+        );
+        for (p, moments) in self.params.iter().zip(&mut self.moments) {
+            let Some(grad) = p.grad() else { continue };
+            let mut g = grad.to_array();
+            if decay != 0.0 {
+                Zip::from(&mut g)
+                    .and(&*p.data())
+                    .for_each(|g, &p| *g = p.mul_add(decay, *g));
+            }
+            let (m, v) = moments
+                .get_or_insert_with(|| (ArrayD::zeros(g.raw_dim()), ArrayD::zeros(g.raw_dim())));
+            // m = m + (1 - beta1) (g - m);  v = beta2 v + (1 - beta2) g^2
+            // (fused multiply-adds where PyTorch's lerp_ and addcmul_ fuse them)
+            Zip::from(&mut *m)
+                .and(&g)
+                .for_each(|m, &g| *m = w1.mul_add(g - *m, *m));
+            Zip::from(&mut *v)
+                .and(&g)
+                .for_each(|v, &g| *v = (w2 * g).mul_add(g, *v * beta2));
+            // p = p - step_size * m / (sqrt(v) / sqrt(correction2) + eps)
+            Zip::from(&mut *p.data_mut())
+                .and(&*m)
+                .and(&*v)
+                .for_each(|p, &m, &v| {
+                    let denom = v.sqrt() / correction2_sqrt + eps;
+                    *p += alpha * m / denom;
+                });
+        }
+    }
+}
