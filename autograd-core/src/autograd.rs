@@ -6,14 +6,14 @@
 //! back to the leaves. `backward()` visits it newest op first, so every node has received all of
 //! its gradient before it passes gradient on, then adds the totals into the leaves' `.grad`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use crate::error::{OrPanic, Result, TensorError};
 use crate::ops::sum_all;
-use crate::tensor::Tensor;
+use crate::tensor::{Storage, Tensor};
 
 /// A gradient rule: from the gradient of an op's output to the gradient of one input.
 pub(crate) type GradRule = Box<dyn Fn(&ArrayD<f32>) -> Result<ArrayD<f32>>>;
@@ -30,6 +30,8 @@ pub(crate) struct Node {
     pub(crate) edges: Vec<Edge>,
     /// Creation order; later ops run first in `backward()`, as in PyTorch's engine.
     sequence_nr: u64,
+    /// Whether the rules read saved values, which backward frees.
+    saves_values: bool,
     freed: Cell<bool>,
 }
 
@@ -111,10 +113,11 @@ pub fn no_grad<T>(f: impl FnOnce() -> T) -> T {
 
 // ----- recording an op ------------------------------------------------------------------------
 
-/// A value an op keeps for its backward pass, with the version it had when saved.
+/// A value an op keeps for its backward pass, with the version it had when saved. It holds the
+/// numbers (the storage), not the tensor, so an op can save its own output without a cycle.
 #[derive(Clone)]
 pub(crate) struct Saved {
-    tensor: Tensor,
+    storage: Rc<Storage>,
     version: u32,
     grad_fn: &'static str,
 }
@@ -122,7 +125,7 @@ pub(crate) struct Saved {
 impl Saved {
     pub(crate) fn new(tensor: &Tensor, grad_fn: &'static str) -> Saved {
         Saved {
-            tensor: tensor.clone(),
+            storage: tensor.0.storage.clone(),
             version: tensor.version(),
             grad_fn,
         }
@@ -130,15 +133,27 @@ impl Saved {
 
     /// The saved numbers; an error if an in-place op changed them since.
     pub(crate) fn value(&self) -> Result<std::cell::Ref<'_, ArrayD<f32>>> {
-        if self.tensor.version() != self.version {
+        let version = self.storage.version.get();
+        if version != self.version {
             return Err(TensorError::ModifiedInPlace {
                 grad_fn: self.grad_fn,
-                shape: self.tensor.shape(),
-                version: self.tensor.version(),
+                shape: self.storage.data.borrow().shape().to_vec(),
+                version,
                 expected: self.version,
             });
         }
-        Ok(self.tensor.data())
+        Ok(self.storage.data.borrow())
+    }
+}
+
+/// The output of the op being built, for gradient rules that are written in terms of it
+/// (`y = e^x`: `dy/dx = y`). `Op::build` fills it in.
+#[derive(Clone, Default)]
+pub(crate) struct SavedOutput(Rc<OnceCell<Saved>>);
+
+impl SavedOutput {
+    pub(crate) fn value(&self) -> Result<std::cell::Ref<'_, ArrayD<f32>>> {
+        self.0.get().expect("Op::build saves the output").value()
     }
 }
 
@@ -148,6 +163,8 @@ pub(crate) struct Op {
     data: ArrayD<f32>,
     edges: Vec<Edge>,
     requires_grad: bool,
+    saves_values: bool,
+    output: Option<SavedOutput>,
 }
 
 impl Op {
@@ -157,7 +174,22 @@ impl Op {
             data,
             edges: Vec::with_capacity(2),
             requires_grad: false,
+            saves_values: true,
+            output: None,
         }
+    }
+
+    /// Declares that the rules use no saved values (only shapes), so, as in PyTorch, backward
+    /// may run through this op again without `retain_graph`.
+    pub(crate) fn saves_nothing(mut self) -> Op {
+        self.saves_values = false;
+        self
+    }
+
+    /// Saves the output into `slot` for the rules to read.
+    pub(crate) fn saving_output(mut self, slot: SavedOutput) -> Op {
+        self.output = Some(slot);
+        self
     }
 
     /// Records an input and how its gradient follows from the output's gradient `g`.
@@ -183,9 +215,14 @@ impl Op {
             name: self.name,
             edges: self.edges,
             sequence_nr: next_number(&NEXT_SEQUENCE_NR),
+            saves_values: self.saves_values,
             freed: Cell::new(false),
         };
-        Tensor::with_grad_fn(self.data, Some(Rc::new(node)))
+        let output = Tensor::with_grad_fn(self.data, Some(Rc::new(node)));
+        if let Some(slot) = self.output {
+            let _ = slot.0.set(Saved::new(&output, self.name));
+        }
+        output
     }
 }
 
@@ -270,7 +307,7 @@ impl Node {
                 add_pending(&edge.input, input_grad);
             }
         }
-        if !retain_graph {
+        if self.saves_values && !retain_graph {
             // Free the saved values; the structure stays so a second backward can say why it fails.
             self.freed.set(true);
             self.edges.iter().for_each(|edge| drop(edge.rule.take()));

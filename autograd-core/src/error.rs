@@ -66,11 +66,13 @@ pub enum TensorError {
     },
     /// `requires_grad_(false)` on a tensor computed by an op.
     NonLeafRequiresGrad,
-    /// A dimension index outside the tensor's rank.
+    /// A dimension index outside the accepted range `low..=high`.
     DimOutOfRange {
         op: &'static str,
         dim: isize,
         ndim: usize,
+        low: isize,
+        high: isize,
     },
     /// Data whose length does not fit the shape it was given.
     DataLength { len: usize, shape: Vec<usize> },
@@ -81,6 +83,12 @@ pub enum TensorError {
 /// `[2, 3]`, the way the hints print shapes.
 fn shape(s: &[usize]) -> String {
     format!("{s:?}")
+}
+
+/// `torch.Size([2, 3])`, for the messages where PyTorch prints shapes that way.
+pub(crate) fn torch_size(s: &[usize]) -> String {
+    let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+    format!("torch.Size([{}])", dims.join(", "))
 }
 
 impl fmt::Display for TensorError {
@@ -112,7 +120,9 @@ impl fmt::Display for TensorError {
                 } else if b.len() == 1 {
                     format!("size mismatch, got input ({}), mat ({}), vec ({})", a[0], dims(a), b[0])
                 } else {
-                    format!("mat1 and mat2 shapes cannot be multiplied ({} and {})", dims(a), dims(b))
+                    // A vector on the left is multiplied as a one-row matrix.
+                    let a_matrix = if a.len() == 1 { vec![1, a[0]] } else { a.clone() };
+                    format!("mat1 and mat2 shapes cannot be multiplied ({} and {})", dims(&a_matrix), dims(b))
                 };
                 write!(
                     f,
@@ -147,7 +157,7 @@ impl fmt::Display for TensorError {
                 "Mismatch in shape: grad_output[0] has a shape of {} and output[0] has a shape of {}.\n  \
                  op: backward_with\n  \
                  hint: the gradient passed to backward_with must have the output's shape",
-                shape(grad), shape(output)
+                torch_size(grad), torch_size(output)
             ),
             NoGradFn => write!(
                 f,
@@ -189,12 +199,10 @@ impl fmt::Display for TensorError {
                  op: requires_grad_\n  \
                  hint: call .detach() to get a tensor outside the graph"
             ),
-            DimOutOfRange { op, dim, ndim } => {
-                let lo = -(*ndim as isize).max(1);
-                let hi = (*ndim as isize - 1).max(0);
+            DimOutOfRange { op, dim, ndim, low, high } => {
                 write!(
                     f,
-                    "Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})\n  \
+                    "Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})\n  \
                      op: {op}, on a tensor with {ndim} dimensions\n  \
                      hint: dimensions count from 0; negative ones count from the end"
                 )

@@ -208,8 +208,11 @@ impl Tensor {
     pub fn arange(start: f64, end: f64, step: f64) -> Tensor {
         assert!(step != 0.0, "arange: step must be nonzero");
         let len = ((end - start) / step).ceil().max(0.0) as usize;
-        // PyTorch computes each value in double, then rounds it to float.
-        let data = (0..len).map(|i| (start + step * i as f64) as f32).collect();
+        // PyTorch computes each value in double, as one fused multiply-add, then rounds it to
+        // float. (Its vectorised kernel, used from 16 values on, can differ in the last bit.)
+        let data = (0..len)
+            .map(|i| step.mul_add(i as f64, start) as f32)
+            .collect();
         Tensor::from_vec(data, &[len])
     }
 
@@ -226,13 +229,13 @@ impl Tensor {
             0.0
         };
         // As PyTorch: the first half counts up from `start`, the second half down from `end`,
-        // so both ends are exact.
+        // so both ends are exact; each value is one fused multiply-add.
         let data = (0..steps)
             .map(|i| {
                 if i < steps / 2 {
-                    start + step * i as f32
+                    step.mul_add(i as f32, start)
                 } else {
-                    end - step * (steps - i - 1) as f32
+                    (-step).mul_add((steps - i - 1) as f32, end)
                 }
             })
             .collect();
@@ -671,7 +674,9 @@ impl Tensor {
     /// assert!(tensor!(1.0).try_zero_().is_ok());
     /// ```
     pub fn try_zero_(&self) -> Result<Tensor> {
-        self.try_fill_(0.0)
+        self.check_in_place("zero_")?;
+        self.data_mut().fill(0.0);
+        Ok(self.clone())
     }
 }
 

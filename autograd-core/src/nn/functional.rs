@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ndarray::{ArrayD, Ix2, IxDyn, Zip};
 
 use crate::autograd::{Op, Saved};
-use crate::error::{OrPanic, Result, TensorError};
+use crate::error::{torch_size, OrPanic, Result, TensorError};
 use crate::nn::Reduction;
 use crate::ops::{broadcast_shapes, matmul_2d, sum_all};
 use crate::tensor::Tensor;
@@ -83,7 +83,7 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
     let name = match (x_shape.len(), bias.is_some()) {
         (2, true) => "AddmmBackward0",
         (2, false) => "MmBackward0",
-        (_, true) => "AddBackward0",
+        (_, true) => "UnsafeViewBackward0",
         (_, false) => "SqueezeBackward4",
     };
     let (x, w) = (Saved::new(input, name), Saved::new(weight, name));
@@ -167,10 +167,4 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
         .input(input, move |g| Ok(grad_input(g)))
         .input(target, move |g| Ok(-grad_target(g)))
         .build())
-}
-
-/// A shape as PyTorch prints it: `torch.Size([6, 1])`.
-fn torch_size(shape: &[usize]) -> String {
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    format!("torch.Size([{}])", dims.join(", "))
 }

@@ -46,6 +46,7 @@ impl Tensor {
         // z = a + b;  dz/da = 1,  dz/db = 1
         let data = zip_broadcast("add", self, other, |a, b| a + b)?;
         Ok(Op::new("AddBackward0", data)
+            .saves_nothing()
             .input(self, |g| Ok(g.clone()))
             .input(other, |g| Ok(g.clone()))
             .build())
@@ -72,6 +73,7 @@ impl Tensor {
         // z = a - b;  dz/da = 1,  dz/db = -1
         let data = zip_broadcast("sub", self, other, |a, b| a - b)?;
         Ok(Op::new("SubBackward0", data)
+            .saves_nothing()
             .input(self, |g| Ok(g.clone()))
             .input(other, |g| Ok(-g))
             .build())

@@ -62,7 +62,7 @@ impl Tensor {
             (2, 1) => Ok(self.mv(other)),
             (1, 1) => Ok(self.dot(other)),
             // [k] @ [k, m] is [1, k] @ [k, m] with the 1 removed again, as PyTorch does it.
-            (1, 2) => Ok(self.unsqueeze(0).mm(other).squeeze(0)),
+            (1, 2) => Ok(self.unsqueeze(0).mm(other).view_as("SqueezeBackward4", vec![b_shape[1]])),
             _ => Err(TensorError::Invalid(format!(
                 "matmul: both arguments must be vectors or matrices, got shapes {a_shape:?} and {b_shape:?}\n  \
                  op: matmul\n  \
@@ -164,6 +164,7 @@ impl Tensor {
         // y = x^T;  dL/dx = g^T
         let data = self.data().t().as_standard_layout().into_owned();
         Ok(Op::new("TBackward0", data)
+            .saves_nothing()
             .input(self, |g| Ok(g.t().as_standard_layout().into_owned()))
             .build())
     }

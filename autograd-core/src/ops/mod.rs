@@ -52,12 +52,24 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
     Ok(shape)
 }
 
-/// Normalises a possibly negative dimension index (`-1` is the last) for a tensor of rank `ndim`.
-pub(crate) fn normalize_dim(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
-    let rank = ndim.max(1) as isize;
+/// Normalises a possibly negative dimension index (`-1` is the last) among `positions` places
+/// (the rank, or one more for `unsqueeze`) of a tensor with `ndim` dimensions.
+pub(crate) fn normalize_dim(
+    op: &'static str,
+    dim: isize,
+    positions: usize,
+    ndim: usize,
+) -> Result<usize> {
+    let rank = positions.max(1) as isize;
     let d = if dim < 0 { dim + rank } else { dim };
     if d < 0 || d >= rank {
-        return Err(TensorError::DimOutOfRange { op, dim, ndim });
+        return Err(TensorError::DimOutOfRange {
+            op,
+            dim,
+            ndim,
+            low: -rank,
+            high: rank - 1,
+        });
     }
     Ok(d as usize)
 }

@@ -35,7 +35,7 @@ pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
 fn axes(op: &'static str, dims: &[isize], ndim: usize) -> Result<Vec<usize>> {
     let mut axes = dims
         .iter()
-        .map(|&d| normalize_dim(op, d, ndim))
+        .map(|&d| normalize_dim(op, d, ndim, ndim))
         .collect::<Result<Vec<_>>>()?;
     axes.sort_unstable();
     axes.dedup();
@@ -89,6 +89,7 @@ impl Tensor {
         let data = ArrayD::from_elem(IxDyn(&[]), sum_all(&self.data()));
         let shape = self.shape();
         Op::new("SumBackward0", data)
+            .saves_nothing()
             .input(self, move |g| Ok(ArrayD::from_elem(IxDyn(&shape), g[[]])))
             .build()
     }
@@ -105,6 +106,7 @@ impl Tensor {
         let data = ArrayD::from_elem(IxDyn(&[]), sum_all(&self.data()) / n);
         let shape = self.shape();
         Op::new("MeanBackward0", data)
+            .saves_nothing()
             .input(self, move |g| {
                 Ok(ArrayD::from_elem(IxDyn(&shape), g[[]] / n))
             })
@@ -178,6 +180,7 @@ impl Tensor {
             .into_shape_with_order(IxDyn(&reduced_shape(&shape, &axes, keepdim)))
             .unwrap();
         Ok(Op::new(name, data)
+            .saves_nothing()
             .input(self, move |g| {
                 Ok(spread(g, &shape, &axes, |g| if mean { g / n } else { g }))
             })

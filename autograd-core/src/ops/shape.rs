@@ -79,7 +79,7 @@ impl Tensor {
     /// ```
     pub fn try_unsqueeze(&self, dim: isize) -> Result<Tensor> {
         let mut shape = self.shape();
-        let dim = normalize_dim("unsqueeze", dim, shape.len() + 1)?;
+        let dim = normalize_dim("unsqueeze", dim, shape.len() + 1, shape.len())?;
         shape.insert(dim, 1);
         Ok(self.view_as("UnsqueezeBackward0", shape))
     }
@@ -104,7 +104,7 @@ impl Tensor {
     /// ```
     pub fn try_squeeze(&self, dim: isize) -> Result<Tensor> {
         let mut shape = self.shape();
-        let dim = normalize_dim("squeeze", dim, shape.len())?;
+        let dim = normalize_dim("squeeze", dim, shape.len(), shape.len())?;
         if shape.get(dim) == Some(&1) {
             shape.remove(dim);
         }
@@ -112,11 +112,12 @@ impl Tensor {
     }
 
     /// The same numbers with a new shape of equal size; the gradient is reshaped back.
-    fn view_as(&self, name: &'static str, shape: Vec<usize>) -> Tensor {
+    pub(crate) fn view_as(&self, name: &'static str, shape: Vec<usize>) -> Tensor {
         // y = x (re-indexed);  dL/dx = g in x's shape
         let input_shape = self.shape();
         let data: ArrayD<f32> = self.data().to_shape(IxDyn(&shape)).unwrap().into_owned();
         Op::new(name, data)
+            .saves_nothing()
             .input(self, move |g| {
                 Ok(g.to_shape(IxDyn(&input_shape)).unwrap().into_owned())
             })

@@ -1,8 +1,8 @@
 //! Element-wise functions of one tensor.
 
-use ndarray::{ArrayD, Zip};
+use ndarray::Zip;
 
-use crate::autograd::{Op, Saved};
+use crate::autograd::{Op, Saved, SavedOutput};
 use crate::tensor::Tensor;
 
 /// `x^p` with PyTorch's special cases, which are exact where `powf` may not be.
@@ -53,10 +53,10 @@ impl Tensor {
         f: fn(f32) -> f32,
         df: fn(f32) -> f32,
     ) -> Tensor {
-        let data = self.data().mapv(f);
-        let y: ArrayD<f32> = data.clone();
-        Op::new(name, data)
-            .input(self, move |g| Ok(g * &y.mapv(df)))
+        let y = SavedOutput::default();
+        Op::new(name, self.data().mapv(f))
+            .saving_output(y.clone())
+            .input(self, move |g| Ok(g * &y.value()?.mapv(df)))
             .build()
     }
 
@@ -70,6 +70,7 @@ impl Tensor {
         // y = -x;  dy/dx = -1
         let data = self.data().mapv(|x| -x);
         Op::new("NegBackward0", data)
+            .saves_nothing()
             .input(self, |g| Ok(-g))
             .build()
     }
@@ -123,10 +124,10 @@ impl Tensor {
     /// ```
     pub fn sqrt(&self) -> Tensor {
         // y = sqrt(x);  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)
-        let data = self.data().mapv(f32::sqrt);
-        let y = data.clone();
-        Op::new("SqrtBackward0", data)
-            .input(self, move |g| Ok(g / &(2.0 * &y)))
+        let y = SavedOutput::default();
+        Op::new("SqrtBackward0", self.data().mapv(f32::sqrt))
+            .saving_output(y.clone())
+            .input(self, move |g| Ok(g / &(2.0 * &*y.value()?)))
             .build()
     }
 
@@ -160,13 +161,19 @@ impl Tensor {
     /// ```
     pub fn sigmoid(&self) -> Tensor {
         // y = 1 / (1 + e^-x);  dy/dx = (1 - y) * y, multiplied in PyTorch's order
-        let data = self.data().mapv(|x| 1.0 / (1.0 + (-x).exp()));
-        let y = data.clone();
-        Op::new("SigmoidBackward0", data)
-            .input(self, move |g| {
-                Ok(Zip::from(g).and(&y).map_collect(|&g, &y| g * (1.0 - y) * y))
-            })
-            .build()
+        let y = SavedOutput::default();
+        Op::new(
+            "SigmoidBackward0",
+            self.data().mapv(|x| 1.0 / (1.0 + (-x).exp())),
+        )
+        .saving_output(y.clone())
+        .input(self, move |g| {
+            let y = y.value()?;
+            Ok(Zip::from(g)
+                .and(&*y)
+                .map_collect(|&g, &y| g * (1.0 - y) * y))
+        })
+        .build()
     }
 
     /// `max(x, 0)`: `torch.relu`.

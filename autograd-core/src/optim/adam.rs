@@ -23,9 +23,18 @@ pub struct Adam {
     pub betas: (f64, f64),
     pub eps: f64,
     pub weight_decay: f64,
-    steps: u32,
-    /// Running averages of the gradient and of its square, per parameter.
-    moments: Vec<Option<(ArrayD<f32>, ArrayD<f32>)>>,
+    /// Per parameter, created at its first step with a gradient.
+    states: Vec<Option<AdamState>>,
+}
+
+/// What Adam remembers about one parameter. Steps are counted per parameter, as in PyTorch:
+/// a parameter that had no gradient at some `step()` was not stepped.
+struct AdamState {
+    steps: i32,
+    /// Running average of the gradient.
+    m: ArrayD<f32>,
+    /// Running average of the squared gradient.
+    v: ArrayD<f32>,
 }
 
 impl Adam {
@@ -50,13 +59,12 @@ impl Adam {
     pub fn try_new(params: Vec<Tensor>, lr: f64) -> Result<Adam> {
         check_params(&params)?;
         Ok(Adam {
-            moments: vec![None; params.len()],
+            states: (0..params.len()).map(|_| None).collect(),
             params,
             lr,
             betas: (0.9, 0.999),
             eps: 1e-8,
             weight_decay: 0.0,
-            steps: 0,
         })
     }
 
@@ -103,20 +111,10 @@ impl Optimizer for Adam {
     }
 
     fn step(&mut self) {
-        self.steps += 1;
         let (beta1, beta2) = self.betas;
-        let t = self.steps as i32;
-        // Bias corrections undo the averages' start at zero; PyTorch computes them in double.
-        let step_size = self.lr / (1.0 - beta1.powi(t));
-        let correction2_sqrt = (1.0 - beta2.powi(t)).sqrt() as f32;
         let (w1, w2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
-        let (beta2, eps, decay, alpha) = (
-            beta2 as f32,
-            self.eps as f32,
-            self.weight_decay as f32,
-            -step_size as f32,
-        );
-        for (p, moments) in self.params.iter().zip(&mut self.moments) {
+        let (beta2_f32, eps, decay) = (beta2 as f32, self.eps as f32, self.weight_decay as f32);
+        for (p, state) in self.params.iter().zip(&mut self.states) {
             let Some(grad) = p.grad() else { continue };
             let mut g = grad.to_array();
             if decay != 0.0 {
@@ -124,8 +122,13 @@ impl Optimizer for Adam {
                     .and(&*p.data())
                     .for_each(|g, &p| *g = p.mul_add(decay, *g));
             }
-            let (m, v) = moments
-                .get_or_insert_with(|| (ArrayD::zeros(g.raw_dim()), ArrayD::zeros(g.raw_dim())));
+            let zeros = || ArrayD::zeros(g.raw_dim());
+            let AdamState { steps, m, v } = state.get_or_insert_with(|| AdamState {
+                steps: 0,
+                m: zeros(),
+                v: zeros(),
+            });
+            *steps += 1;
             // m = m + (1 - beta1) (g - m);  v = beta2 v + (1 - beta2) g^2
             // (fused multiply-adds where PyTorch's lerp_ and addcmul_ fuse them)
             Zip::from(&mut *m)
@@ -133,7 +136,11 @@ impl Optimizer for Adam {
                 .for_each(|m, &g| *m = w1.mul_add(g - *m, *m));
             Zip::from(&mut *v)
                 .and(&g)
-                .for_each(|v, &g| *v = (w2 * g).mul_add(g, *v * beta2));
+                .for_each(|v, &g| *v = (w2 * g).mul_add(g, *v * beta2_f32));
+            // Bias corrections undo the averages' start at zero; PyTorch computes them in double.
+            let step_size = self.lr / (1.0 - beta1.powi(*steps));
+            let correction2_sqrt = (1.0 - beta2.powi(*steps)).sqrt() as f32;
+            let alpha = -step_size as f32;
             // p = p - step_size * m / (sqrt(v) / sqrt(correction2) + eps)
             Zip::from(&mut *p.data_mut())
                 .and(&*m)
