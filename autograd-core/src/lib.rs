@@ -8,7 +8,8 @@
 //! - `ops/`: every op, its forward and its gradient rule side by side;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
-//! - `display.rs`: printing exactly as PyTorch prints.
+//! - `display.rs`: printing exactly as PyTorch prints;
+//! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
 //! ```
 //! use autograd_core::prelude::*;
@@ -25,13 +26,20 @@ mod autograd;
 mod display;
 mod error;
 pub mod nn;
+mod notebook;
 mod ops;
 pub mod optim;
+#[cfg(feature = "plot")]
+pub mod plot;
 mod random;
 mod tensor;
 
+/// The ndarray crate this one is built on, re-exported so a lesson needs only one `:dep`.
+pub use ndarray;
+
 pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
 pub use error::{Result, TensorError};
+pub use notebook::short_panics;
 pub use ops::broadcast_shapes;
 pub use random::manual_seed;
 pub use tensor::{Tensor, TensorData};
@@ -64,4 +72,7 @@ pub mod prelude {
     pub use crate::optim::{self, Optimizer};
     pub use crate::{is_grad_enabled, Result};
     pub use crate::{manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
+
+    #[cfg(feature = "plot")]
+    pub use crate::plot;
 }
