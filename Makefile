@@ -1,0 +1,25 @@
+# make lab        set up (with JupyterLab) and open the notebooks: http://127.0.0.1:$(PORT)
+# make test       everything CI runs: scripts/test.sh
+# make setup      install what the notebooks need (scripts/setup.sh)
+# make notebooks  re-run every notebook and write its outputs back (the committed outputs)
+
+PORT ?= 8888
+# Open a browser only where there is a display to open it on.
+NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+# Jupyter refuses to run as root (as in many containers) unless told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: lab test setup notebooks
+
+lab:
+	bash scripts/setup.sh --lab
+	.venv/bin/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 --port=$(PORT) $(NO_BROWSER) $(ALLOW_ROOT)
+
+test:
+	bash scripts/test.sh
+
+setup:
+	bash scripts/setup.sh
+
+notebooks: setup
+	.venv/bin/python scripts/run_notebooks.py --update

@@ -1,0 +1,520 @@
+"""Run the lesson notebooks with the evcxr Rust kernel and check them.
+
+    .venv/bin/python scripts/run_notebooks.py [--check | --update] [NOTEBOOK ...]
+    .venv/bin/python scripts/run_notebooks.py --warm
+
+Every notebook runs top to bottom in a fresh "rust" kernel whose working
+directory is notebooks/, so evcxr reads notebooks/evcxr.toml and reuses its
+build folder. One kernel at a time may use that folder, so notebooks run one
+after another (and a lock keeps two runs of this script apart).
+
+A notebook fails when
+- a cell errors, or panics, and is not tagged `raises-exception`. evcxr catches
+  a panic and answers "ok": the panic only shows as "panicked at" on stderr;
+- a cell tagged `raises-exception` neither errors nor panics;
+- its numbers disagree with PyTorch's reference traces (scripts/reference_checks.py: a probe
+  cell, run after the lesson in the same kernel and not saved, prints them);
+- with --check (the default): its committed outputs differ from the fresh ones.
+--update writes the fresh outputs into the notebook instead (`make notebooks`).
+Reports count cells from 0, markdown cells included.
+
+The comparison ignores execution counts and timings, the order of stdout against
+stderr (evcxr sends them from separate threads), and text that changes from run to
+run: the thread id in a panic message, the stack backtrace evcxr always asks for
+(its frames depend on the toolchain), addresses and durations. Figures count by
+content: PNGs by hash, SVGs as text.
+
+Timings go to stdout and to target/notebook-times.json. The last line is
+"N passed, M failed", counting notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import difflib
+import fcntl
+import hashlib
+import json
+import queue
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import monotonic
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
+
+import reference_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TIMES_JSON = ROOT / "target" / "notebook-times.json"
+KERNEL = "rust"
+CELL_TIMEOUT = 600  # seconds; the first cell of a cold run compiles the dependencies
+STARTUP_TIMEOUT = 120
+LATE_OUTPUT_GRACE = 0.2  # seconds of iopub silence to wait for after a cell's "idle"
+TAG = "raises-exception"
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
+
+
+class CellFailed(Exception):
+    """A cell broke its contract; stops the notebook (later cells would only cascade)."""
+
+
+# --- What a cell did -------------------------------------------------------------------
+
+
+# Rust's default "thread ... panicked at ...", or autograd_core::short_panics()'s "panicked: ...".
+PANIC = re.compile(r"panicked at|^panicked: ", re.M)
+
+
+def panic_line(cell) -> str | None:
+    """The panic line evcxr relays on stderr, if any."""
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream" and out.name == "stderr" and PANIC.search(out.text):
+            lines = out.text.splitlines()
+            i = next(i for i, line in enumerate(lines) if PANIC.search(line))
+            return " ".join(lines[i : i + 2])
+    return None
+
+
+def error_text(cell) -> str | None:
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            text = strip_ansi(out.get("evalue") or "\n".join(out.get("traceback", [])))
+            return text.strip().splitlines()[0] if text.strip() else out.get("ename", "error")
+    return None
+
+
+def cell_problem(cell, status: str) -> str | None:
+    """Why this executed cell fails its notebook, or None."""
+    error = error_text(cell) or ("the kernel answered status 'error'" if status == "error" else None)
+    panic = panic_line(cell)
+    tagged = TAG in cell.get("metadata", {}).get("tags", [])
+    if tagged:
+        return None if error or panic else f"tagged {TAG}, but it ran without error or panic"
+    if error:
+        return f"error: {error}"
+    if panic:
+        return f"panic: {panic}"
+    return None
+
+
+# --- Comparing outputs -----------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+VOLATILE = [
+    # Rust prints the OS thread id in panic messages: "thread '<unnamed>' (18071) panicked at".
+    (re.compile(r"(thread '[^']*') \(\d+\)"), r"\1 (<id>)"),
+    (re.compile(r"\b0x[0-9a-fA-F]{6,}\b"), "0x<addr>"),
+    (re.compile(r"\b\d+(\.\d+)?(ns|µs|us|ms)\b"), "<duration>"),
+    (re.compile(r"\b\d+\.\d+s\b"), "<duration>"),
+    (re.compile(r"Took \d+ms"), "Took <duration>"),  # evcxr's :timing
+]
+# evcxr runs cell code with RUST_BACKTRACE=1 (it sets it itself), so a panic prints a stack
+# backtrace whose frames and /rustc/<commit>/ paths depend on the toolchain.
+BACKTRACE_LINE = re.compile(r"^\s+(\d+: |at )|^note: Some details are omitted")
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def scrub(text: str) -> str:
+    """Text without what legitimately changes between runs and machines."""
+    lines, in_backtrace = [], False
+    for line in strip_ansi(text).splitlines():
+        if in_backtrace and BACKTRACE_LINE.match(line):
+            continue
+        in_backtrace = line == "stack backtrace:"
+        lines.append(line + " <frames>" if in_backtrace else line)
+    text = "\n".join(lines)
+    for pattern, replacement in VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def output_rank(out) -> int:
+    """evcxr relays stdout and stderr asynchronously, so their order against each other and
+    against the cell's value is a race. A cell's value is always its last result, so a fixed
+    order (stdout, stderr, results, error) loses nothing and makes runs comparable."""
+    if out.output_type == "stream":
+        return 0 if out.name == "stdout" else 1
+    return 3 if out.output_type == "error" else 2
+
+
+def canonical_outputs(outputs: list) -> list:
+    """Streams merged per name, then put in output_rank order (stable otherwise)."""
+    merged, streams = [], {}
+    for out in outputs:
+        if out.output_type == "stream":
+            if out.name in streams:
+                streams[out.name].text += out.text
+                continue
+            out = streams[out.name] = nbformat.NotebookNode(out)  # a copy: outputs stay as they are
+        merged.append(out)
+    return sorted(merged, key=output_rank)
+
+
+def render(outputs: list) -> list[str]:
+    """Outputs as comparable text lines: volatile text scrubbed, images by content hash."""
+    lines: list[str] = []
+    for out in canonical_outputs(outputs):
+        kind = out.output_type
+        if kind == "stream":
+            lines.append(f"[{out.name}]")
+            lines += scrub(out.text).splitlines()
+        elif kind == "error":
+            lines.append(f"[error {out.get('ename', '')}]")
+            lines += scrub("\n".join(out.get("traceback", [])) or out.get("evalue", "")).splitlines()
+        else:
+            for mime in sorted(out.get("data", {})):
+                value = out.data[mime]
+                if mime in IMAGE_TYPES:
+                    raw = base64.b64decode("".join(value) if isinstance(value, list) else value)
+                    digest = hashlib.sha256(raw).hexdigest()[:16]
+                    lines.append(f"[{kind} {mime}] {len(raw)} bytes, sha256 {digest}")
+                    continue
+                if not isinstance(value, str):
+                    value = json.dumps(value, sort_keys=True, indent=1)
+                lines.append(f"[{kind} {mime}]")
+                lines += scrub(value).splitlines()
+    return lines
+
+
+def first_difference(committed, fresh) -> str | None:
+    """A report of the first code cell whose committed outputs differ from the fresh ones."""
+    for index, (old, new) in enumerate(zip(committed.cells, fresh.cells)):
+        if old.cell_type != "code":
+            continue
+        before, after = render(old.get("outputs", [])), render(new.get("outputs", []))
+        if before != after:
+            diff = list(
+                difflib.unified_diff(before, after, "committed", "fresh run", n=2, lineterm="")
+            )
+            excerpt = diff[:40] + ([f"... ({len(diff) - 40} more diff lines)"] if len(diff) > 40 else [])
+            return f"cell {index} ({first_line(old)}): outputs differ from the committed ones\n" + "\n".join(
+                "    " + line[:200] for line in excerpt
+            )
+    return None
+
+
+def first_line(cell) -> str:
+    lines = cell.source.strip().splitlines()
+    head = lines[0] if lines else ""
+    return f"`{head[:60]}`" + (" ..." if len(lines) > 1 or len(head) > 60 else "")
+
+
+# --- Running ---------------------------------------------------------------------------
+
+
+@dataclass
+class CellTime:
+    index: int
+    seconds: float
+    source: str
+
+
+@dataclass
+class Result:
+    path: Path
+    problem: str | None = None
+    seconds: float = 0.0
+    kernel_seconds: float = 0.0
+    cells: list[CellTime] = field(default_factory=list)
+
+
+class Client(NotebookClient):
+    """nbclient for evcxr: times each cell, waits briefly for late output, and stops at the
+    first cell that breaks its contract (if stop_on_failure)."""
+
+    def __init__(self, nb, cwd: Path, stop_on_failure: bool = True, probe: str | None = None):
+        super().__init__(
+            nb,
+            kernel_name=KERNEL,
+            timeout=CELL_TIMEOUT,
+            startup_timeout=STARTUP_TIMEOUT,
+            allow_errors=True,  # cell_problem() decides, tags included
+            record_timing=False,
+            coalesce_streams=True,
+            resources={"metadata": {"path": str(cwd)}},
+            on_cell_executed=self._remember_reply,
+        )
+        self.stop_on_failure = stop_on_failure
+        self.probe = probe
+        self.probe_stdout: str | None = None
+        self.statuses: dict[int, str] = {}
+        self.times: list[CellTime] = []
+        self.kernel_seconds = 0.0
+
+    def _remember_reply(self, cell, cell_index, execute_reply):
+        self.statuses[cell_index] = (execute_reply or {}).get("content", {}).get("status", "ok")
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        # evcxr_jupyter forwards the kernel's stdout/stderr from a separate thread, and can
+        # say "idle" before the last lines (such as a panic message) are sent. Keep reading
+        # until the channel has been quiet for LATE_OUTPUT_GRACE.
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=LATE_OUTPUT_GRACE))
+            except queue.Empty:  # quiet long enough
+                return
+            if msg["parent_header"].get("msg_id") == parent_msg_id and msg["msg_type"] == "stream":
+                self.process_message(msg, cell, cell_index)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code":
+            return cell
+        start = monotonic()
+        cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        self.times.append(CellTime(cell_index, monotonic() - start, first_line(cell)))
+        problem = cell_problem(cell, self.statuses.get(cell_index, "ok"))
+        if problem and self.stop_on_failure:
+            raise CellFailed(f"cell {cell_index} ({first_line(cell)}): {problem}")
+        return cell
+
+    async def run(self):
+        start = monotonic()
+        async with self.async_setup_kernel():
+            msg_id = await ensure_async(self.kc.kernel_info())
+            info = await self.async_wait_for_reply(msg_id)
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+            self.kernel_seconds = monotonic() - start
+            for index, cell in enumerate(self.nb.cells):
+                await self.async_execute_cell(cell, index, self.code_cells_executed + 1)
+            if self.probe:
+                await self._run_probe()
+        return self.nb
+
+    async def _run_probe(self):
+        """Runs the reference probe as one more cell, in the same kernel, without keeping it."""
+        cell = nbformat.v4.new_code_cell(self.probe)
+        self.nb.cells.append(cell)
+        try:
+            await NotebookClient.async_execute_cell(self, cell, len(self.nb.cells) - 1)
+        finally:
+            self.nb.cells.pop()
+        self.probe_stdout = "".join(
+            out.text for out in cell.outputs if out.output_type == "stream" and out.name == "stdout"
+        )
+        if not self.probe_stdout:
+            errors = [out.get("evalue", "") for out in cell.outputs if out.output_type == "error"]
+            self.probe_stdout = "(no output) " + " ".join(errors)
+
+
+def execute(
+    nb, cwd: Path = NOTEBOOKS, stop_on_failure: bool = True, probe: str | None = None
+) -> tuple[Client, str | None]:
+    """Run a copy of nb in a fresh kernel (then `probe`, if given). Returns the client (executed
+    notebook in .nb, statuses, timings, probe output) and the first problem, if any."""
+    client = Client(nbformat.from_dict(nb), cwd, stop_on_failure, probe)
+    try:
+        asyncio.run(client.run())
+    except CellFailed as failure:
+        return client, str(failure)
+    except (CellTimeoutError, DeadKernelError, RuntimeError, TimeoutError) as error:
+        return client, f"{type(error).__name__}: {error}"
+    return client, None
+
+
+def run_notebook(path: Path, update: bool, cwd: Path) -> Result:
+    committed = nbformat.read(path, as_version=4)
+    start = monotonic()
+    probe = reference_checks.probe_for(path.stem)
+    client, problem = execute(committed, cwd, probe=probe)
+    if probe and not problem:
+        problem = reference_checks.compare(path.stem, client.probe_stdout or "")
+        if problem:
+            problem = f"disagrees with PyTorch: {problem}"
+        else:
+            print(f"{display(path)}: numbers match the PyTorch reference ({reference_checks.CHECKS[path.stem][1]})")
+    result = Result(path, problem, monotonic() - start, client.kernel_seconds, client.times)
+    fresh = client.nb
+    if problem:
+        return result
+    if not update:
+        result.problem = first_difference(committed, fresh)
+        return result
+    for old, cell in zip(committed.cells, fresh.cells):
+        if cell.cell_type == "code":
+            cell.metadata.pop("execution", None)
+            if render(old.get("outputs", [])) == render(cell.outputs):
+                # Same up to scrub(): keep the committed text, so updates do not churn.
+                cell.outputs = old.get("outputs", [])
+            else:
+                cell.outputs = canonical_outputs(cell.outputs)
+    fresh.metadata["kernelspec"] = {"display_name": "Rust", "language": "rust", "name": KERNEL}
+    text = nbformat.writes(fresh) + "\n"
+    if path.read_text() != text:
+        path.write_text(text)
+        print(f"updated {display(path)}")
+    return result
+
+
+def display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def print_times(result: Result) -> None:
+    verdict = "FAILED" if result.problem else "passed"
+    print(f"{display(result.path)}: {verdict} in {result.seconds:.1f} s "
+          f"(kernel start {result.kernel_seconds:.1f} s)")
+    for cell in result.cells:
+        print(f"    cell {cell.index:>3}  {cell.seconds:7.1f} s  {cell.source}")
+    sys.stdout.flush()
+
+
+def write_times(results: list[Result], target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "total_seconds": round(sum(r.seconds for r in results), 2),
+        "notebooks": [
+            {
+                "path": display(r.path),
+                "passed": r.problem is None,
+                "seconds": round(r.seconds, 2),
+                "kernel_start_seconds": round(r.kernel_seconds, 2),
+                "cells": [{"index": c.index, "seconds": round(c.seconds, 2)} for c in r.cells],
+            }
+            for r in results
+        ],
+    }
+    target.write_text(json.dumps(report, indent=1) + "\n")
+
+
+# --- The build folder ------------------------------------------------------------------
+
+
+def build_dir(cwd: Path) -> Path | None:
+    """evcxr's persistent build folder for kernels started in cwd (evcxr.toml `tmpdir`)."""
+    config = cwd / "evcxr.toml"
+    if not config.exists():
+        return None
+    tmpdir = tomllib.loads(config.read_text()).get("evcxr", {}).get("tmpdir")
+    return (cwd / tmpdir).resolve() if tmpdir else None
+
+
+@contextlib.contextmanager
+def build_lock(cwd: Path):
+    """Two evcxr kernels sharing a build folder overwrite each other's sources."""
+    folder = build_dir(cwd)
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".harness.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another notebook run to release {display(folder)} ...", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def warm(notebooks: list[Path], cwd: Path) -> None:
+    """Compile the lessons' `:dep` crates into the build folder, so that a lesson's first cell
+    only builds the cell itself. Skipped when nothing changed since the last warm-up. A failure
+    is only reported: the notebook run fails on the same cell, with more context."""
+    dep_sets = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        deps = tuple(
+            line.strip()
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for line in cell.source.splitlines()
+            if line.strip().startswith(":dep ")
+        )
+        if deps and deps not in dep_sets:
+            dep_sets.append(deps)
+    if not dep_sets:
+        print("warm-up: no lesson has a :dep line; nothing to compile")
+        return
+    folder = build_dir(cwd)
+    kernel = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
+    rustc = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+    kernel_build = Path(kernel).stat()  # evcxr_jupyter has no --version
+    # What decides which crates get built: the configs, and the manifests of path dependencies.
+    manifests = [cwd / "evcxr.toml", cwd / ".cargo" / "config.toml"] + [
+        cwd / path / "Cargo.toml"
+        for deps in dep_sets
+        for line in deps
+        for path in re.findall(r'path\s*=\s*"([^"]+)"', line)
+    ]
+    configs = [p.read_text() for p in manifests if p.exists()]
+    stamp = hashlib.sha256(json.dumps(
+        [dep_sets, rustc, kernel_build.st_size, kernel_build.st_mtime_ns, configs]
+    ).encode()).hexdigest()
+    stamp_file = folder / ".warm-stamp" if folder else None
+    if stamp_file and stamp_file.exists() and stamp_file.read_text() == stamp:
+        print(f"warm-up: {display(folder)} already holds these dependencies")
+        return
+    for deps in dep_sets:
+        start = monotonic()
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("\n".join(deps))])
+        _, problem = execute(nb, cwd)
+        print(f"warm-up: {' '.join(deps)}: {monotonic() - start:.1f} s")
+        if problem:
+            print(f"warm-up failed, so the notebooks will too: {problem}")
+            return
+    if stamp_file:
+        stamp_file.write_text(stamp)
+
+
+# --- Command line ----------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="fail when committed outputs differ from a fresh run (default)")
+    mode.add_argument("--update", action="store_true",
+                      help="write the fresh outputs into the notebooks")
+    mode.add_argument("--warm", action="store_true",
+                      help="only compile the lessons' :dep crates into the build folder")
+    parser.add_argument("--cwd", type=Path, default=NOTEBOOKS,
+                        help="the kernel's working directory (default: notebooks/)")
+    parser.add_argument("--times", type=Path, default=TIMES_JSON,
+                        help="where to write the JSON timing report (default: target/notebook-times.json)")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="default: notebooks/[0-9][0-9]_*.ipynb")
+    args = parser.parse_args(argv)
+
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    with build_lock(args.cwd):
+        if args.warm:
+            warm(paths, args.cwd)
+            return 0
+        results = []
+        for path in paths:
+            print(f"running {display(path)} ...", flush=True)
+            result = run_notebook(path, args.update, args.cwd)
+            print_times(result)
+            results.append(result)
+    write_times(results, args.times)
+
+    failed = [r for r in results if r.problem]
+    if failed:
+        print("\nFAILURES")
+        for r in failed:
+            print(f"{display(r.path)}: {r.problem}")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

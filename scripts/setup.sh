@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Everything the notebooks need, skipping what is already done:
+#   rust-src, evcxr_jupyter 0.22.0, the "rust" Jupyter kernel, a Python venv in .venv
+#   with the pinned packages, and evcxr's dependency cache in notebooks/.evcxr-build.
+# Needs rustup + cargo and python3 (3.11+). `--lab` also installs JupyterLab.
+#
+#   bash scripts/setup.sh [--lab]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EVCXR_VERSION=0.22.0
+LAB=0
+case "${1:-}" in
+  --lab) LAB=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--lab]" >&2; exit 2 ;;
+esac
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+VENV=.venv
+PY=$VENV/bin/python
+
+now() { local t=${EPOCHREALTIME:-$(date +%s)}; echo "${t/,/.}"; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+# step NAME FUNCTION: run FUNCTION, then print how long it took.
+step() {
+  local start; start=$(now)
+  echo "==> $1"
+  "$2"
+  echo "    $1: $(since "$start")"
+}
+
+rust_src() {
+  if rustup component list --installed 2>/dev/null | grep '^rust-src' >/dev/null; then
+    echo "    rust-src is installed"
+  else
+    rustup component add rust-src
+  fi
+}
+
+# evcxr_jupyter has no --version: ask cargo which version it installed.
+evcxr_ok() {
+  command -v evcxr_jupyter >/dev/null 2>&1 &&
+    cargo install --list | grep -x "evcxr_jupyter v$EVCXR_VERSION:" >/dev/null
+}
+
+evcxr() {
+  # Another `cargo install evcxr...` (e.g. started by hand) would build the same thing
+  # again: wait for it instead.
+  if ! evcxr_ok && pgrep -f "cargo install evcxr" >/dev/null; then
+    echo "    waiting for a running 'cargo install evcxr_jupyter' to finish ..."
+    while pgrep -f "cargo install evcxr" >/dev/null; do sleep 5; done
+  fi
+  if evcxr_ok; then
+    echo "    evcxr_jupyter $EVCXR_VERSION is installed: $(command -v evcxr_jupyter)"
+  else
+    echo "    building evcxr_jupyter $EVCXR_VERSION (takes several minutes) ..."
+    cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked
+  fi
+}
+
+venv() {
+  if [[ -x $PY ]] && ! $PY -c 'import sys' 2>/dev/null; then
+    echo "    $VENV is broken (moved, or its python is gone): recreating it"
+    rm -rf "$VENV"
+  fi
+  if [[ ! -x $PY ]]; then
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      echo "python3 is $(python3 -V 2>&1); the scripts need 3.11 or newer" >&2
+      exit 1
+    fi
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+      # Debian ships venv/ensurepip separately.
+      if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+        apt-get update -q && apt-get install -y -q python3-venv
+      elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then
+        sudo apt-get update -q && sudo apt-get install -y -q python3-venv
+      else
+        echo "python3 cannot create a venv: install python3-venv (apt-get install python3-venv)" >&2
+        exit 1
+      fi
+    fi
+    python3 -m venv "$VENV"
+  fi
+  # pip runs only when the requirement files changed since the last install.
+  local files=(scripts/requirements-test.txt)
+  [[ $LAB == 1 ]] && files=(scripts/requirements-lab.txt "${files[@]}")
+  local stamp=$VENV/.requirements-$([[ $LAB == 1 ]] && echo lab || echo test).sha256
+  if [[ -f $stamp && $(cat "$stamp") == "$(req_hash "${files[@]}")" ]]; then
+    echo "    $VENV already has ${files[0]}"
+    return
+  fi
+  $PY -m pip install --disable-pip-version-check -q -r "${files[0]}"
+  req_hash "${files[@]}" >"$stamp"
+  # The lab requirements include the test ones.
+  req_hash scripts/requirements-test.txt >$VENV/.requirements-test.sha256
+}
+
+req_hash() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+# Prints the path of the evcxr_jupyter the venv's "rust" kernel runs, or nothing.
+kernel_binary() {
+  $PY - <<'EOF' 2>/dev/null || true
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+try:
+    print(KernelSpecManager().get_kernel_spec("rust").argv[0])
+except NoSuchKernel:
+    pass
+EOF
+}
+
+kernel() {
+  local bin; bin=$(kernel_binary)
+  if [[ -n $bin && $bin -ef $(command -v evcxr_jupyter) ]]; then
+    echo "    kernel \"rust\" runs $bin"
+    return
+  fi
+  evcxr_jupyter --install
+  if [[ -z $(kernel_binary) ]]; then
+    # The user's Jupyter data folder is not on this venv's path: put the kernel in the venv.
+    JUPYTER_PATH="$PWD/$VENV/share/jupyter" evcxr_jupyter --install
+  fi
+  [[ -n $(kernel_binary) ]] || { echo "the venv's Jupyter cannot find the rust kernel" >&2; exit 1; }
+}
+
+warm() {
+  $PY scripts/run_notebooks.py --warm
+}
+
+total=$(now)
+step "rust-src component" rust_src
+step "evcxr_jupyter $EVCXR_VERSION" evcxr
+step "python venv ($VENV)" venv
+step "jupyter kernel \"rust\"" kernel
+step "evcxr dependency cache" warm
+echo "setup done in $(since "$total")"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The single test command (`make test`, and CI through .ci/run): set-up, formatting, lints,
+# the Rust tests (unit, property, doc, PyTorch reference traces), then every notebook run with the
+# real evcxr kernel, compared with its committed outputs and with PyTorch's numbers, then the
+# lesson examples against the notebooks, then a self-test of that notebook harness.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+now() { local t=${EPOCHREALTIME:-$(date +%s)}; echo "${t/,/.}"; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+
+summary=()
+current=""
+report() {
+  local status=$?
+  [[ -n $current ]] && summary+=("$(printf '%-10s FAILED after %s' "$current" "$(since "$phase_start")")")
+  echo
+  echo "==> phase times"
+  printf '    %s\n' "${summary[@]}"
+  echo "    total      $(since "$total")"
+  exit "$status"
+}
+trap report EXIT
+
+# phase NAME COMMAND...: run one phase and record its time.
+phase() {
+  current=$1; shift
+  echo
+  echo "==> $current: $*"
+  phase_start=$(now)
+  "$@"
+  summary+=("$(printf '%-10s %s' "$current" "$(since "$phase_start")")")
+  current=""
+}
+
+total=$(now)
+phase setup     bash scripts/setup.sh
+phase fmt       cargo fmt --all -- --check
+phase clippy    cargo clippy --all-targets --all-features -- -D warnings
+phase test      cargo test --workspace --all-features
+phase notebooks .venv/bin/python scripts/run_notebooks.py --check
+phase examples  .venv/bin/python scripts/check_examples.py
+phase harness   .venv/bin/python scripts/test_harness.py
