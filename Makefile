@@ -2,6 +2,7 @@
 # make test       everything CI runs: scripts/test.sh
 # make setup      install what the notebooks need (scripts/setup.sh)
 # make notebooks  re-run every notebook and write its outputs back (the committed outputs)
+# make figures    redraw the README's pictures in img/ from the lessons' code
 
 PORT ?= 8888
 # Open a browser only where there is a display to open it on.
@@ -9,7 +10,7 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 # Jupyter refuses to run as root (as in many containers) unless told.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup notebooks
+.PHONY: lab test setup notebooks figures
 
 lab:
 	bash scripts/setup.sh --lab
@@ -23,3 +24,6 @@ setup:
 
 notebooks: setup
 	.venv/bin/python scripts/run_notebooks.py --update
+
+figures:
+	cargo run --release --features plot --example figures -- img

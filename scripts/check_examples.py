@@ -44,7 +44,8 @@ def main() -> int:
             failed += 1
             continue
         run = subprocess.run(
-            ["cargo", "run", "--quiet", "--example", name], cwd=ROOT, capture_output=True, text=True
+            # Release: lesson 06 trains an MLP for thousands of steps (10 minutes unoptimised).
+            ["cargo", "run", "--release", "--quiet", "--example", name], cwd=ROOT, capture_output=True, text=True
         )
         if run.returncode != 0:
             print(f"{name}: FAILED, the example exited with {run.returncode}\n{run.stderr[-2000:]}")

@@ -327,6 +327,41 @@ def execute(
     return client, None
 
 
+# How many figures (SVG + PNG in one output) each lesson shows: its loss curve(s), plus
+# 02: the graph before and after backward; 05: the fitted lines and the loss surface;
+# 06: the fitted curves and the learning-rate sweep.
+FIGURES = {
+    "01_manual_gradients": 1,
+    "02_autograd": 3,
+    "03_loss_and_optimizer": 1,
+    "04_module": 1,
+    "05_noisy_data": 4,
+    "06_beyond_a_line": 3,
+}
+
+
+def figure_problem(nb, stem: str) -> str | None:
+    """A lesson must show its figures, each as SVG (JupyterLab) and a valid PNG (GitHub)."""
+    count = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = out.get("data", {})
+            if "image/png" in data or "image/svg+xml" in data:
+                if not ("image/png" in data and "image/svg+xml" in data):
+                    return f"cell {cell.get('id')}: a figure without both image/png and image/svg+xml"
+                png = base64.b64decode("".join(data["image/png"]) if isinstance(data["image/png"], list) else data["image/png"])
+                if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+                    return f"cell {cell.get('id')}: image/png is not a PNG"
+                count += 1
+    expected = FIGURES.get(stem)
+    if expected is None:
+        # Only numbered lessons must be listed (the harness self-test runs other notebooks).
+        return f"no expected figure count for {stem} in FIGURES" if re.match(r"\d\d_", stem) else None
+    if count != expected:
+        return f"shows {count} figures, expected {expected} (FIGURES in this script)"
+    return None
+
+
 def run_notebook(path: Path, update: bool, cwd: Path) -> Result:
     committed = nbformat.read(path, as_version=4)
     start = monotonic()
@@ -341,6 +376,9 @@ def run_notebook(path: Path, update: bool, cwd: Path) -> Result:
     result = Result(path, problem, monotonic() - start, client.kernel_seconds, client.times)
     fresh = client.nb
     if problem:
+        return result
+    result.problem = figure_problem(fresh, path.stem)
+    if result.problem:
         return result
     if not update:
         result.problem = first_difference(committed, fresh)

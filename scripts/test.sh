@@ -2,7 +2,8 @@
 # The single test command (`make test`, and CI through .ci/run): set-up, formatting, lints,
 # the Rust tests (unit, property, doc, PyTorch reference traces), then every notebook run with the
 # real evcxr kernel, compared with its committed outputs and with PyTorch's numbers, then the
-# lesson examples against the notebooks, then a self-test of that notebook harness.
+# lesson examples against the notebooks, the README's figures against a fresh drawing, then a
+# self-test of that notebook harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -41,4 +42,5 @@ phase clippy    cargo clippy --all-targets --all-features -- -D warnings
 phase test      cargo test --workspace --all-features
 phase notebooks .venv/bin/python scripts/run_notebooks.py --check
 phase examples  .venv/bin/python scripts/check_examples.py
+phase figures   bash scripts/check_figures.sh
 phase harness   .venv/bin/python scripts/test_harness.py

@@ -149,6 +149,18 @@ impl Formatter {
     }
 }
 
+/// Each of `values` written as PyTorch would write it inside this group of numbers (same mode
+/// for all: `2.`, `0.5000` or `1.0000e-05`), without the padding that aligns columns: for
+/// displays that align numbers themselves, like the HTML table a notebook shows.
+pub(crate) fn format_numbers(values: &[f32]) -> Vec<String> {
+    let formatter = Formatter::new(values);
+    let plain = Formatter {
+        max_width: 0,
+        ..formatter
+    };
+    values.iter().map(|&v| plain.format(v)).collect()
+}
+
 /// Python's `"{:.<digits>f}".format(value)`.
 ///
 /// Rust's `{:.N}` already rounds the exact binary value half-to-even, as Python does

@@ -9,6 +9,10 @@
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
 //! - `display.rs`: printing exactly as PyTorch prints;
+//!
+//! and, on top, the tools for notebooks:
+//! - [`gradcheck`]: autograd's gradients against finite differences, as a table;
+//! - `notebook.rs`: HTML display of tensors and modules in Jupyter, [`summary`], short panics;
 //! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
 //! ```
@@ -25,6 +29,8 @@
 mod autograd;
 mod display;
 mod error;
+mod gradcheck;
+mod graph;
 pub mod nn;
 mod notebook;
 mod ops;
@@ -39,7 +45,8 @@ pub use ndarray;
 
 pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
 pub use error::{Result, TensorError};
-pub use notebook::short_panics;
+pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
+pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
 pub use ops::broadcast_shapes;
 pub use random::manual_seed;
 pub use tensor::{Tensor, TensorData};
@@ -70,8 +77,9 @@ macro_rules! tensor {
 pub mod prelude {
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
+    pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
     pub use crate::{is_grad_enabled, Result};
-    pub use crate::{manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
+    pub use crate::{summary, ModuleDisplay};
 
     #[cfg(feature = "plot")]
     pub use crate::plot;

@@ -254,6 +254,53 @@ pub(crate) fn render(plot: &Plot) -> Figure {
     }
 }
 
+/// A drawing without axes, on a canvas of its own size: the graph of a tensor.
+/// [`render_picture`] turns it into a [`Figure`] as [`render`] does a plot.
+pub(crate) trait Picture {
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32);
+
+    /// Draws on `root`, already white, with every length multiplied by `scale`.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        scale: f64,
+    ) -> Result<(), String>;
+}
+
+/// Draws `picture` as PNG (supersampled, like a plot) and as SVG.
+pub(crate) fn render_picture(picture: &impl Picture) -> Figure {
+    text::font(); // registers the font with plotters before any text is drawn
+
+    let (width, height) = picture.size();
+    let (w, h) = (width * SUPERSAMPLE, height * SUPERSAMPLE);
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = Raster::new(BitMapBackend::with_buffer(&mut pixels, (w, h))).into_drawing_area();
+        picture
+            .draw(&root, SUPERSAMPLE as f64)
+            .unwrap_or_else(|e| panic!("plot: {e}"));
+        root.present().unwrap_or_else(|e| panic!("plot: {e}"));
+    }
+    let png = encode::png_rgb(width, height, &encode::downsample2(&pixels, w, h));
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).unwrap_or_else(|e| panic!("plot: {e}"));
+        picture
+            .draw(&root, 1.0)
+            .unwrap_or_else(|e| panic!("plot: {e}"));
+        root.present().unwrap_or_else(|e| panic!("plot: {e}"));
+    }
+    Figure {
+        svg,
+        png,
+        width,
+        height,
+    }
+}
+
 /// Replaces the placeholder rectangle of the SVG by the heat map drawn for the PNG, shrunk
 /// and embedded as a PNG image (thousands of SVG rectangles would be far bigger).
 fn embed_heat_image(svg: &str, image: &[u8], (iw, ih): (u32, u32), area: PixelRect) -> String {

@@ -41,6 +41,9 @@ use std::path::Path;
 
 use axis::{round_sig, Axis};
 use chart::{render, Heat, Layer, Note, Plot, PALETTE};
+// For drawings other than plots (the graph of a tensor, in `graph.rs`).
+pub(crate) use chart::{render_picture, Picture};
+pub(crate) use text::{plotters_size, text_width, FAMILY};
 
 /// A rendered plot: the same picture as SVG text and as PNG bytes.
 ///
