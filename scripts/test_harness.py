@@ -3,7 +3,8 @@
     .venv/bin/python scripts/test_harness.py
 
 One throwaway notebook, written to a temp dir (never into notebooks/), holds a clean
-cell, a panic, a compile error and a cell after them. It is run once through the
+cell that defines a variable, a panic in a cell that uses it, a compile error and a cell
+after them that uses the variable again (a learner's state must survive a panic). It is run once through the
 command line with --update, in one kernel whose working directory is notebooks/ (so
 it uses evcxr.toml and the warm build folder, as the lessons do). Its recorded outputs
 then show whether the harness judges each case right: untagged panics and errors
@@ -44,10 +45,10 @@ def tagged(cell, tags: list[str]):
 
 def main() -> int:
     nb = new_notebook(cells=[
-        new_code_cell('println!("hello");'),
-        new_code_cell('panic!("boom");', metadata={"tags": [rn.TAG]}),
+        new_code_cell('let kept = vec![1.5f32, 2.5];\nprintln!("hello");'),
+        new_code_cell('if kept.len() == 2 { panic!("boom"); }', metadata={"tags": [rn.TAG]}),
         new_code_cell('let n: i32 = "not a number";', metadata={"tags": [rn.TAG]}),
-        new_code_cell('println!("still alive");'),
+        new_code_cell('println!("still alive, kept = {kept:?}");'),
     ])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "harness.ipynb"
@@ -68,6 +69,8 @@ def main() -> int:
     check("panicked at" in out(PANIC) and "boom" in out(PANIC), "the panic shows on stderr")
     check("[error" in out(COMPILE_ERROR), "the compile error is an error output")
     check("still alive" in out(AFTER), "the kernel survives the panic and the error")
+    check("kept = [1.5, 2.5]" in out(AFTER),
+          "a variable defined before the panic survives it, though the panicking cell used it")
 
     problem = rn.cell_problem(tagged(cells[PANIC], []), "ok")
     check(problem is not None and "boom" in problem, f"an untagged panic fails: {problem}")

@@ -352,7 +352,10 @@ fn main() {
     println!("{:<24} {:>12} {:>12}", "case", "median/step", "min/step");
     let mut results = Vec::new();
     for (name, make_case) in &cases {
-        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+        // A filter that is a whole case name selects that case only (`linear_module/100`).
+        let exact = |f: &str| cases.iter().any(|(n, _)| n == f);
+        let selected = |f: &&String| name == *f || (!exact(f) && name.contains(f.as_str()));
+        if !filters.is_empty() && !filters.iter().any(selected) {
             continue;
         }
         let mut step = make_case();

@@ -33,6 +33,33 @@ pub(crate) struct Node {
     /// Whether the rules read saved values, which backward frees.
     saves_values: bool,
     freed: Cell<bool>,
+    /// In anomaly mode: whether this op made nan or inf out of finite inputs.
+    made_non_finite: bool,
+}
+
+/// Dropping a graph must not recurse once per op: a loop that records 100_000 ops into one
+/// graph (`x = &x * 1.01` under grad) would overflow the stack and kill the notebook's kernel.
+/// So a node unlinks the ops of inputs that only it holds, and they are dropped one by one.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        unlink_inputs(&mut self.edges, &mut pending);
+        while let Some(node) = pending.pop() {
+            // Held elsewhere too: whoever holds it last drops it, through this same loop.
+            if let Ok(mut node) = Rc::try_unwrap(node) {
+                unlink_inputs(&mut node.edges, &mut pending);
+            }
+        }
+    }
+}
+
+/// Takes the `grad_fn` out of every input held by nobody but these edges.
+fn unlink_inputs(edges: &mut [Edge], pending: &mut Vec<Rc<Node>>) {
+    for edge in edges {
+        if let Some(input) = Rc::get_mut(&mut edge.input.0) {
+            pending.extend(input.grad_fn.take());
+        }
+    }
 }
 
 thread_local! {
@@ -109,6 +136,108 @@ impl Drop for NoGradGuard {
 pub fn no_grad<T>(f: impl FnOnce() -> T) -> T {
     let _guard = NoGradGuard::new();
     f()
+}
+
+// ----- anomaly mode ---------------------------------------------------------------------------
+
+thread_local! {
+    static DETECT_ANOMALY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Turns anomaly detection on or off for this thread: `torch.autograd.set_detect_anomaly`.
+///
+/// When on, every op notes whether it turned finite inputs into `nan` or `inf`, and
+/// `backward()` fails with the name of the first such op (or of the leaf or constant that was
+/// already non-finite) instead of quietly filling every gradient with `nan`. A gradient rule
+/// that returns `nan` is reported too, in PyTorch's words. It costs a scan of every op's output,
+/// so it is off by default.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// autograd_core::set_detect_anomaly(true);
+/// let w = tensor!(-1.0).requires_grad_(true);
+/// let l = w.sqrt();                              // sqrt(-1) = nan
+/// let err = l.try_backward().unwrap_err().to_string();
+/// assert!(err.starts_with("Function 'SqrtBackward0' returned nan or inf values in its forward output"));
+/// autograd_core::set_detect_anomaly(false);
+/// ```
+pub fn set_detect_anomaly(on: bool) {
+    DETECT_ANOMALY.with(|d| d.set(on));
+}
+
+/// Whether anomaly detection is on: `torch.is_anomaly_enabled()`.
+///
+/// ```
+/// assert!(!autograd_core::is_anomaly_enabled());
+/// ```
+pub fn is_anomaly_enabled() -> bool {
+    DETECT_ANOMALY.with(|d| d.get())
+}
+
+/// Runs `f` with anomaly detection on, then restores the previous setting (also if `f`
+/// panics): `with torch.autograd.detect_anomaly():`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let w = tensor!(0.0).requires_grad_(true);
+/// let err = autograd_core::detect_anomaly(|| (&w.log() * 2.0).sum().try_backward());
+/// assert!(err.unwrap_err().to_string().contains("LogBackward0"));   // log(0) = -inf
+/// assert!(!autograd_core::is_anomaly_enabled());
+/// ```
+pub fn detect_anomaly<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            set_detect_anomaly(self.0);
+        }
+    }
+    let _restore = Restore(is_anomaly_enabled());
+    set_detect_anomaly(true);
+    f()
+}
+
+fn all_finite(values: &ArrayD<f32>) -> bool {
+    values.iter().all(|v| v.is_finite())
+}
+
+/// In anomaly mode, before backward runs: the first place where a non-finite value entered
+/// the graph, oldest first. `order` is what `backward_order` returns (ops newest first, then
+/// the leaves that require grad).
+fn first_anomaly(order: &[Tensor]) -> Option<TensorError> {
+    let hint = "hint: nan and inf come from log or sqrt of 0 or negatives, division by 0, exp of \
+                large numbers, or weights that diverged because the learning rate is too large";
+    for leaf in order.iter().filter(|t| t.0.grad_fn.is_none()) {
+        if !all_finite(&leaf.data()) {
+            return Some(TensorError::Invalid(format!(
+                "a leaf tensor that requires grad holds nan or inf values before this backward\n  \
+                 op: backward (anomaly mode), leaf of shape {:?}\n  {hint}; \
+                 an earlier update (optimizer.step()) may have made it non-finite",
+                leaf.shape()
+            )));
+        }
+    }
+    for output in order.iter().rev().filter(|t| t.0.grad_fn.is_some()) {
+        let node = output.0.grad_fn.as_ref().unwrap();
+        for (i, edge) in node.edges.iter().enumerate() {
+            if !edge.input.requires_grad() && !all_finite(&edge.input.data()) {
+                return Some(TensorError::Invalid(format!(
+                    "input {i} of '{}' holds nan or inf values, and it does not require grad (data, not a parameter)\n  \
+                     op: backward (anomaly mode), input of shape {:?}\n  {hint}",
+                    node.name,
+                    edge.input.shape()
+                )));
+            }
+        }
+        if node.made_non_finite {
+            return Some(TensorError::Invalid(format!(
+                "Function '{}' returned nan or inf values in its forward output, from finite inputs.\n  \
+                 op: backward (anomaly mode), output of shape {:?}\n  {hint}",
+                node.name,
+                output.shape()
+            )));
+        }
+    }
+    None
 }
 
 // ----- recording an op ------------------------------------------------------------------------
@@ -211,12 +340,16 @@ impl Op {
         if !self.requires_grad {
             return Tensor::from_array(self.data);
         }
+        let made_non_finite = is_anomaly_enabled()
+            && !all_finite(&self.data)
+            && self.edges.iter().all(|e| all_finite(&e.input.data()));
         let node = Node {
             name: self.name,
             edges: self.edges,
             sequence_nr: next_number(&NEXT_SEQUENCE_NR),
             saves_values: self.saves_values,
             freed: Cell::new(false),
+            made_non_finite,
         };
         let output = Tensor::with_grad_fn(self.data, Some(Rc::new(node)));
         if let Some(slot) = self.output {
@@ -301,9 +434,18 @@ impl Node {
         if self.freed.get() {
             return Err(TensorError::GraphFreed { grad_fn: self.name });
         }
-        for edge in &self.edges {
+        for (i, edge) in self.edges.iter().enumerate() {
             if let Some(rule) = &*edge.rule.borrow() {
                 let input_grad = sum_to(rule(grad)?, edge.input.data().shape());
+                if is_anomaly_enabled() && input_grad.iter().any(|v| v.is_nan()) {
+                    return Err(TensorError::Invalid(format!(
+                        "Function '{}' returned nan values in its {i}th output.\n  \
+                         op: backward (anomaly mode), gradient of shape {:?}\n  \
+                         hint: the gradient rule met 0/0 or inf - inf, e.g. sqrt or a division at 0",
+                        self.name,
+                        input_grad.shape()
+                    )));
+                }
                 add_pending(&edge.input, input_grad);
             }
         }
@@ -405,6 +547,11 @@ impl Tensor {
             None => ArrayD::ones(self.data().raw_dim()),
         };
         let order = backward_order(self);
+        if is_anomaly_enabled() {
+            if let Some(error) = first_anomaly(&order) {
+                return Err(error);
+            }
+        }
         add_pending(self, seed);
         // Gradients are not recorded: backward of backward is out of scope for this crate.
         let _guard = NoGradGuard::new();

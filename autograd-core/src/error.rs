@@ -11,6 +11,41 @@ pub type Result<T> = std::result::Result<T, TensorError>;
 
 /// What went wrong, grouped by kind. `Display` gives the full message.
 ///
+/// # The mistakes learners make, and what they see
+///
+/// The first line of each message; the lines after it name the op and the shapes, and give a
+/// hint. Each is tested in `tests/errors.rs` through the panicking form and the `try_` form.
+///
+/// | mistake | for example | first line of the message |
+/// |---|---|---|
+/// | shapes that do not broadcast in `+ - * /` | `[3] + [4]` | `The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 0` |
+/// | matrices that do not multiply | `[2, 3] @ [2, 3]` | `mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)` |
+/// | a matrix times a vector of the wrong length | `[2, 3] @ [2]` | `size mismatch, got input (2), mat (2x3), vec (2)` |
+/// | two vectors of different lengths | `[3] @ [2]` | `inconsistent tensor size, expected tensor [3] and src [2] to have the same number of elements, but got 3 and 2 elements respectively` |
+/// | a vector times a matrix that does not fit | `[3] @ [2, 3]` | `mm: mat1 and mat2 shapes cannot be multiplied (1x3 and 2x3)` |
+/// | `Linear` given the wrong number of features | `Linear(2, 1)` on `[6, 1]` | `mat1 and mat2 shapes cannot be multiplied (6x1 and 2x1)` |
+/// | `Linear` given input of the wrong rank | `Linear(1, 1)` on a scalar | `linear: expected input of shape [batch, in_features] or [in_features] and a 2-D weight, got [] and [1, 1]` |
+/// | `MSELoss` with `(N, 1)` predictions and `(N,)` targets (a warning, once) | `[4, 1]` against `[4]` | `UserWarning: Using a target size (torch.Size([4])) that is different to the input size (torch.Size([4, 1])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.` |
+/// | `backward()` on a non-scalar | `(&x * 2.0).backward()` | `grad can be implicitly created only for scalar outputs` |
+/// | `backward()` twice | `l.backward(); l.backward();` | `Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ...` |
+/// | `backward()` on something that does not require grad | `tensor!(1.0).backward()` | `element 0 of tensors does not require grad and does not have a grad_fn` |
+/// | updating a parameter outside `no_grad` | `w.sub_(&step)` | `a leaf Variable that requires grad is being used in an in-place operation.` |
+/// | changing a value backward still needs | `y = x.exp(); x.add_(..)` under `no_grad`, then `y.backward()` | `one of the variables needed for gradient computation has been modified by an inplace operation: ...` |
+/// | `item()` on more than one element | `tensor!([1.0, 2.0, 3.0, 4.0]).item()` | `a Tensor with 4 elements cannot be converted to Scalar` |
+/// | `item()` on an empty tensor | `Tensor::zeros(&[0, 3]).item()` | `a Tensor with 0 elements cannot be converted to Scalar` |
+/// | `reshape` to a different size | `[4]` to `[3, 2]` | `shape '[3, 2]' is invalid for input of size 4` |
+/// | `reshape` with two `-1` | `[6]` to `[-1, -1]` | `only one dimension can be inferred` |
+/// | a dimension that does not exist | `tensor!([1.0, 2.0]).sum_dim(&[1], false)` | `Dimension out of range (expected to be in range of [-1, 0], but got 1)` |
+/// | an optimizer given nothing to optimize | `SGD::new(vec![], 0.1)` | `optimizer got an empty parameter list` |
+/// | an optimizer given a tensor without `requires_grad` | `SGD::new(vec![tensor!(1.0)], 0.1)` | `optimizer got a parameter that does not require grad` |
+/// | an optimizer given a computed tensor | `SGD::new(vec![&w * 2.0], 0.1)` | `can't optimize a non-leaf Tensor` |
+/// | `nan` in the loss, with [`set_detect_anomaly`](crate::set_detect_anomaly) on | `w.sqrt()` at `w = -1` | `Function 'SqrtBackward0' returned nan or inf values in its forward output, from finite inputs.` |
+/// | diverging weights, with anomaly mode on | lesson 03 with `lr = 1.0` | `a leaf tensor that requires grad holds nan or inf values before this backward` |
+/// | a gradient rule that makes `nan`, with anomaly mode on | `(x.sqrt() * 0.0).sum()` at `x = 0` | `Function 'SqrtBackward0' returned nan values in its 0th output.` |
+///
+/// Without anomaly mode a `nan` is not an error, as in PyTorch: it spreads to the loss and
+/// every gradient, and the loss curve stops.
+///
 /// ```
 /// use autograd_core::prelude::*;
 /// let err = tensor!([1.0, 2.0, 3.0]).try_add(&tensor!([1.0, 2.0, 3.0, 4.0])).unwrap_err();
@@ -120,9 +155,10 @@ impl fmt::Display for TensorError {
                 } else if b.len() == 1 {
                     format!("size mismatch, got input ({}), mat ({}), vec ({})", a[0], dims(a), b[0])
                 } else {
-                    // A vector on the left is multiplied as a one-row matrix.
-                    let a_matrix = if a.len() == 1 { vec![1, a[0]] } else { a.clone() };
-                    format!("mat1 and mat2 shapes cannot be multiplied ({} and {})", dims(&a_matrix), dims(b))
+                    // A vector on the left is multiplied as a one-row matrix, by `mm`, which
+                    // PyTorch then names in the message.
+                    let (prefix, a_matrix) = if a.len() == 1 { ("mm: ", vec![1, a[0]]) } else { ("", a.clone()) };
+                    format!("{prefix}mat1 and mat2 shapes cannot be multiplied ({} and {})", dims(&a_matrix), dims(b))
                 };
                 write!(
                     f,

@@ -43,6 +43,7 @@ mod tensor;
 /// The ndarray crate this one is built on, re-exported so a lesson needs only one `:dep`.
 pub use ndarray;
 
+pub use autograd::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
 pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
 pub use error::{Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};

@@ -254,6 +254,11 @@ impl Tensor {
         self.0.storage.data.borrow_mut()
     }
 
+    /// Whether both handles read and write the same numbers (one is a `detach()` of the other).
+    pub(crate) fn shares_storage(&self, other: &Tensor) -> bool {
+        Rc::ptr_eq(&self.0.storage, &other.0.storage)
+    }
+
     pub(crate) fn version(&self) -> u32 {
         self.0.storage.version.get()
     }

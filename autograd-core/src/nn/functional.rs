@@ -136,13 +136,10 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
             torch_size(&input_shape)
         );
     }
-    let shape = IxDyn(&shape);
     let diff = {
         let (a, b) = (input.data(), target.data());
-        let (a, b) = (
-            a.broadcast(shape.clone()).unwrap(),
-            b.broadcast(shape.clone()).unwrap(),
-        );
+        let shape = IxDyn(&shape);
+        let (a, b) = (a.broadcast(shape.clone()).unwrap(), b.broadcast(shape).unwrap());
         Zip::from(&a).and(&b).map_collect(|&a, &b| a - b)
     };
     let squared = diff.mapv(|d| d * d);
@@ -158,8 +155,12 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
         _ => 2.0,
     };
     let grad_input = move |g: &ArrayD<f32>| -> ArrayD<f32> {
-        let g = g.broadcast(diff.raw_dim()).unwrap();
-        Zip::from(&diff).and(&g).map_collect(|&d, &g| norm * d * g)
+        if g.len() == 1 {
+            // The usual case: `g` is the gradient of a mean or a sum, one number.
+            let g = g.first().copied().unwrap();
+            return diff.mapv(|d| norm * d * g);
+        }
+        Zip::from(&diff).and(g).map_collect(|&d, &g| norm * d * g)
     };
     let grad_input = std::rc::Rc::new(grad_input);
     let grad_target = grad_input.clone();

@@ -15,6 +15,18 @@ fn zip_broadcast(
     f: impl Fn(f32, f32) -> f32,
 ) -> Result<ArrayD<f32>> {
     let (a, b) = (a.data(), b.data());
+    // Fast paths for the common cases: equal shapes, or a single number on one side.
+    if a.shape() == b.shape() {
+        return Ok(Zip::from(&*a).and(&*b).map_collect(|&x, &y| f(x, y)));
+    }
+    if b.len() == 1 && b.ndim() <= a.ndim() {
+        let y = b.first().copied().unwrap();
+        return Ok(a.mapv(|x| f(x, y)));
+    }
+    if a.len() == 1 && a.ndim() <= b.ndim() {
+        let x = a.first().copied().unwrap();
+        return Ok(b.mapv(|y| f(x, y)));
+    }
     let shape = IxDyn(&broadcast_shapes(op, a.shape(), b.shape())?);
     let (a, b) = (
         a.broadcast(shape.clone()).unwrap(),

@@ -31,7 +31,8 @@ use crate::error::{Result, TensorError};
 pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let ndim = a.len().max(b.len());
     let mut shape = vec![0; ndim];
-    for (dim, size) in shape.iter_mut().enumerate() {
+    // From the last dimension, as PyTorch does: the rightmost mismatch is the one reported.
+    for (dim, size) in shape.iter_mut().enumerate().rev() {
         // Missing leading dimensions count as 1.
         let size_of = |s: &[usize]| (dim + s.len()).checked_sub(ndim).map_or(1, |i| s[i]);
         let (size_a, size_b) = (size_of(a), size_of(b));

@@ -16,7 +16,9 @@ pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
     if data.len() >= 16 {
         return data.sum();
     }
-    let values: Vec<f32> = data.iter().copied().collect();
+    let mut values = [0.0f32; 16];
+    values.iter_mut().zip(data).for_each(|(v, &x)| *v = x);
+    let values = &values[..data.len()];
     let mut partial = [0.0f32; LANES];
     let whole = values.len() / LANES * LANES;
     for chunk in values[..whole].chunks_exact(LANES) {

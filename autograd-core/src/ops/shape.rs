@@ -41,8 +41,23 @@ impl Tensor {
             .map(|&d| d as usize)
             .product();
         let inferred = shape.iter().filter(|&&d| d == -1).count();
-        if inferred > 1 || shape.iter().any(|&d| d < -1) {
-            return Err(error());
+        let invalid = |message: String| {
+            TensorError::Invalid(format!(
+                "{message}\n  op: reshape, from shape {from:?} to {shape:?}\n  \
+                 hint: give every size, or -1 for exactly one size to be inferred from the others"
+            ))
+        };
+        if let Some(bad) = shape.iter().find(|&&d| d < -1) {
+            return Err(invalid(format!("invalid shape dimension {bad}")));
+        }
+        if inferred > 1 {
+            return Err(invalid("only one dimension can be inferred".to_string()));
+        }
+        if inferred == 1 && known == 0 && numel == 0 {
+            return Err(invalid(format!(
+                "cannot reshape tensor of 0 elements into shape {shape:?} because the unspecified \
+                 dimension size -1 can be any value and is ambiguous"
+            )));
         }
         let new_shape: Vec<usize> = shape
             .iter()

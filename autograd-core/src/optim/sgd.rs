@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay.
 
-use ndarray::{ArrayD, Zip};
+use ndarray::{ArrayD, ArrayViewD, CowArray, Zip};
 
 use crate::error::{OrPanic, Result};
 use crate::optim::{check_params, Optimizer};
@@ -118,32 +118,39 @@ impl Optimizer for SGD {
     fn step(&mut self) {
         // PyTorch's `x.add_(y, alpha=a)` is one fused multiply-add per element, `y * a + x`
         // rounded once; `fma` below does the same, so every step matches to the last bit.
-        let fma = |x: &ArrayD<f32>, y: &ArrayD<f32>, a: f32| {
+        let fma = |x: ArrayViewD<f32>, y: ArrayViewD<f32>, a: f32| {
             Zip::from(x).and(y).map_collect(|&x, &y| y.mul_add(a, x))
         };
         let undamped = (1.0 - self.dampening as f64) as f32;
         for (p, buffer) in self.params.iter().zip(&mut self.momentum_buffers) {
-            let Some(grad) = p.grad() else { continue };
-            let mut d = grad.to_array();
+            let Some(mut grad) = p.grad() else { continue };
+            if grad.shares_storage(p) {
+                grad = Tensor::from_array(grad.to_array()); // p is updated below while d is read
+            }
+            let grad = grad.data();
+            // d is the gradient itself unless weight decay or momentum change it
+            let mut d = CowArray::from(grad.view());
             if self.weight_decay != 0.0 {
-                d = fma(&d, &p.data(), self.weight_decay); // d = g + weight_decay * p
+                d = fma(d.view(), p.data().view(), self.weight_decay).into(); // d = g + weight_decay * p
             }
             if self.momentum != 0.0 {
                 // buf = momentum * buf + (1 - dampening) * d; the first step starts buf at d
                 let buf = match buffer.take() {
-                    None => d.clone(),
-                    Some(buf) => fma(&(buf * self.momentum), &d, undamped),
+                    None => d.to_owned(),
+                    Some(buf) => fma((buf * self.momentum).view(), d.view(), undamped),
                 };
                 d = if self.nesterov {
-                    fma(&d, &buf, self.momentum)
+                    fma(d.view(), buf.view(), self.momentum).into()
                 } else {
-                    buf.clone()
+                    buf.clone().into()
                 };
                 *buffer = Some(buf);
             }
-            // p = p - lr * d
-            let updated = fma(&p.data(), &d, -self.lr);
-            p.data_mut().assign(&updated);
+            // p = p - lr * d, in place
+            let lr = self.lr;
+            Zip::from(&mut *p.data_mut())
+                .and(&d)
+                .for_each(|p, &d| *p = d.mul_add(-lr, *p));
         }
     }
 }
