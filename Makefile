@@ -27,3 +27,16 @@ notebooks: setup
 
 figures:
 	cargo run --release --features plot --example figures -- img
+
+# make bench        time one training step of autograd-core (bench/README.md)
+# make bench-torch  the same cases in PyTorch and NumPy, side by side with the Rust numbers
+#                   (needs torch: BENCH_PYTHON=path/to/venv/bin/python, see bench/README.md)
+BENCH_PYTHON ?= .venv-bench/bin/python
+
+.PHONY: bench bench-torch
+
+bench:
+	cargo bench -p autograd-core --bench training_step
+
+bench-torch:
+	$(BENCH_PYTHON) bench/compare_torch.py --with-rust

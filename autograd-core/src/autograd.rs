@@ -9,7 +9,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayD, Axis, CowArray, Dimension, IxDyn};
 
 use crate::error::{OrPanic, Result, TensorError};
 use crate::ops::sum_all;
@@ -363,24 +363,24 @@ impl Op {
 
 /// Sums a broadcast gradient back down to the shape of the input it belongs to.
 /// `y = x + b` with `x: [4]`, `b: []` gives `dy/db` of shape `[4]`; `b`'s gradient is its sum.
-pub(crate) fn sum_to(grad: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+pub(crate) fn sum_to(grad: &ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
     if grad.shape() == shape {
-        return grad;
+        return grad.clone();
     }
     if shape.iter().all(|&d| d == 1) {
         // Everything collapses into one number.
-        return ArrayD::from_elem(IxDyn(shape), sum_all(&grad));
+        return ArrayD::from_elem(IxDyn(shape), sum_all(grad));
     }
-    let mut grad = grad;
+    let mut grad = CowArray::from(grad.view());
     while grad.ndim() > shape.len() {
-        grad = grad.sum_axis(Axis(0));
+        grad = grad.sum_axis(Axis(0)).into();
     }
     for (axis, &size) in shape.iter().enumerate() {
         if size == 1 && grad.shape()[axis] != 1 {
-            grad = grad.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+            grad = grad.sum_axis(Axis(axis)).insert_axis(Axis(axis)).into();
         }
     }
-    grad
+    grad.into_owned()
 }
 
 /// Adds `grad` into the gradient waiting for `tensor` in the current backward pass.
@@ -405,8 +405,10 @@ fn accumulate_grad(tensor: &Tensor, grad: ArrayD<f32>) {
 fn backward_order(root: &Tensor) -> Vec<Tensor> {
     thread_local!(static PASS: Cell<u64> = const { Cell::new(0) });
     let pass = next_number(&PASS);
-    let (mut ops, mut leaves) = (Vec::new(), Vec::new());
-    let mut stack = vec![root.clone()];
+    // Room for a small graph, so that the lists do not grow one push at a time.
+    let (mut ops, mut leaves) = (Vec::with_capacity(16), Vec::with_capacity(8));
+    let mut stack = Vec::with_capacity(16);
+    stack.push(root.clone());
     root.0.visit_mark.set(pass);
     while let Some(t) = stack.pop() {
         match &t.0.grad_fn {
@@ -436,7 +438,11 @@ impl Node {
         }
         for (i, edge) in self.edges.iter().enumerate() {
             if let Some(rule) = &*edge.rule.borrow() {
-                let input_grad = sum_to(rule(grad)?, edge.input.data().shape());
+                let mut input_grad = rule(grad)?;
+                let shape = edge.input.data().raw_dim();
+                if input_grad.shape() != shape.slice() {
+                    input_grad = sum_to(&input_grad, shape.slice());
+                }
                 if is_anomaly_enabled() && input_grad.iter().any(|v| v.is_nan()) {
                     return Err(TensorError::Invalid(format!(
                         "Function '{}' returned nan values in its {i}th output.\n  \

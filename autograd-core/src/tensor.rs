@@ -551,11 +551,16 @@ impl Tensor {
                 broadcast,
             });
         }
-        // Copy `other` first: it may share storage with `self` (x.add_(&x)).
-        let other = other.data().clone();
+        if self.shares_storage(other) {
+            // Copy `other` first, as it is the same numbers as `self` (x.add_(&x)).
+            let other = Tensor::from_array(other.to_array());
+            return self.update_with(op, &other, f);
+        }
+        let other = other.data();
         let mut data = self.data_mut();
-        let other = other.broadcast(data.raw_dim()).unwrap().to_owned();
-        Zip::from(&mut *data).and(&other).for_each(|a, &b| f(a, b));
+        Zip::from(&mut *data)
+            .and_broadcast(&*other)
+            .for_each(|a, &b| f(a, b));
         Ok(self.clone())
     }
 

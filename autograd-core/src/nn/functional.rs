@@ -3,9 +3,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ndarray::{ArrayD, Ix2, IxDyn, Zip};
+use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 
-use crate::autograd::{Op, Saved};
+use crate::autograd::{sum_to, Op, Saved};
 use crate::error::{torch_size, OrPanic, Result, TensorError};
 use crate::nn::Reduction;
 use crate::ops::{broadcast_shapes, matmul_2d, sum_all};
@@ -13,13 +13,11 @@ use crate::tensor::Tensor;
 
 /// Views a 1-D or 2-D array as a batch of rows, `[n, features]`.
 fn rows(a: &ArrayD<f32>) -> ndarray::ArrayView2<'_, f32> {
-    let n = if a.ndim() == 2 { a.shape()[0] } else { 1 };
-    let features = a.shape()[a.ndim() - 1];
-    a.view()
-        .into_shape_with_order((n, features))
-        .unwrap()
-        .into_dimensionality::<Ix2>()
-        .unwrap()
+    let rows = match a.ndim() {
+        2 => a.view(),
+        _ => a.view().insert_axis(Axis(0)),
+    };
+    rows.into_dimensionality::<Ix2>().unwrap()
 }
 
 /// `y = x W^T + b`: `F.linear(x, weight, bias)`. `x` is `[n, in]` or `[in]`, `weight` is
@@ -72,7 +70,11 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
     // y = x W^T, then + b: two roundings, as PyTorch's addmm on the CPU.
     let mut y = matmul_2d(rows(&input.data()), rows(&weight.data()).t());
     if let Some(b) = bias {
-        y += &b.data().view().into_shape_with_order(out_features).unwrap();
+        let b = b.data();
+        match b.first() {
+            Some(&b) if out_features == 1 => y.mapv_inplace(|y| y + b),
+            _ => y += &b.view().into_shape_with_order(out_features).unwrap(),
+        }
     }
     let out_shape = if x_shape.len() == 2 {
         vec![x_shape[0], out_features]
@@ -97,7 +99,10 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
             Ok(matmul_2d(rows(g).t(), rows(&*x.value()?)).into_dyn())
         });
     Ok(match bias {
-        Some(b) => op.input(b, |g| Ok(g.clone())),
+        Some(b) => {
+            let b_shape = b.data().raw_dim();
+            op.input(b, move |g| Ok(sum_to(g, b_shape.slice())))
+        }
         None => op,
     }
     .build())
@@ -139,7 +144,10 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
     let diff = {
         let (a, b) = (input.data(), target.data());
         let shape = IxDyn(&shape);
-        let (a, b) = (a.broadcast(shape.clone()).unwrap(), b.broadcast(shape).unwrap());
+        let (a, b) = (
+            a.broadcast(shape.clone()).unwrap(),
+            b.broadcast(shape).unwrap(),
+        );
         Zip::from(&a).and(&b).map_collect(|&a, &b| a - b)
     };
     let squared = diff.mapv(|d| d * d);

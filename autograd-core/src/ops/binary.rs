@@ -17,6 +17,10 @@ fn zip_broadcast(
     let (a, b) = (a.data(), b.data());
     // Fast paths for the common cases: equal shapes, or a single number on one side.
     if a.shape() == b.shape() {
+        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
+            let data = xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect();
+            return Ok(ArrayD::from_shape_vec(a.raw_dim(), data).unwrap());
+        }
         return Ok(Zip::from(&*a).and(&*b).map_collect(|&x, &y| f(x, y)));
     }
     if b.len() == 1 && b.ndim() <= a.ndim() {

@@ -20,24 +20,29 @@ fn vector(a: &ArrayD<f32>) -> ndarray::ArrayView1<'_, f32> {
 /// reorders). Looping `i, k, j` keeps that order and still runs along rows of `B`.
 pub(crate) fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
     let (n, k, m) = (a.nrows(), a.ncols(), b.ncols());
-    if m == 1 && k < n {
-        // One tall column, like `x w` for a batch x of shape [n, 1]: add up the columns of A,
-        // each times its B[k], in the same k order. Whole columns at a time is much faster here.
-        let mut c = Array2::zeros((n, 1));
-        for (a_col, &b_k) in a.columns().into_iter().zip(b.column(0)) {
-            c.column_mut(0).zip_mut_with(&a_col, |c, &a| *c += a * b_k);
-        }
-        return c;
+    if k == 1 && m == 1 {
+        // A batch of single numbers times one weight, `x w`: each C[i] = 0 + A[i] B, where
+        // `0 +`, like the sum that starts from zero, turns -0 into 0.
+        let w = b[[0, 0]];
+        return a.mapv(|a| 0.0 + a * w);
     }
     // As plain row-major slices (a transposed view is copied), so the loops below are simple.
     let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
     let (a, b) = (a.as_slice().unwrap(), b.as_slice().unwrap());
     let mut c = vec![0.0; n * m];
-    if k > 0 && m > 0 {
+    if k > 0 && m == 1 {
+        // B is one column: each C[i] is the dot product of row i of A with it.
+        for (c, a_row) in c.iter_mut().zip(a.chunks_exact(k)) {
+            *c = a_row.iter().zip(b).fold(0.0, |sum, (&a, &b)| sum + a * b);
+        }
+    } else if k > 0 && m > 0 {
         for (c_row, a_row) in c.chunks_exact_mut(m).zip(a.chunks_exact(k)) {
             for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(m)) {
-                // C[i] += A[i][k] B[k], one row at a time
-                c_row.iter_mut().zip(b_row).for_each(|(c, &b)| *c += a_ik * b);
+                // row i of C += A[i][k] times row k of B
+                c_row
+                    .iter_mut()
+                    .zip(b_row)
+                    .for_each(|(c, &b)| *c += a_ik * b);
             }
         }
     }
