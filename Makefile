@@ -40,3 +40,17 @@ bench:
 
 bench-torch:
 	$(BENCH_PYTHON) bench/compare_torch.py --with-rust
+
+# make kit           the classroom kit in kit/: student copies without solutions, HTML exports,
+#                    index.html (scripts/make_kit.py; README "For teachers")
+# make browser-test  open lesson 02 in JupyterLab in headless Chromium, run all, check the page
+#                    (scripts/browser_test.py); SCREENSHOT=1 also writes img/jupyterlab_lesson02.png
+
+.PHONY: kit browser-test
+
+kit:
+	@[ -x .venv/bin/python ] || bash scripts/setup.sh
+	.venv/bin/python scripts/make_kit.py
+
+browser-test: setup
+	.venv/bin/python scripts/browser_test.py --self-test $(if $(filter 1,$(SCREENSHOT)),--screenshot)

@@ -23,6 +23,8 @@ for file in "$scratch"/a/*.png; do
   fi
 done
 for file in img/*.png; do
+  # A screenshot, not a drawing (not deterministic): scripts/browser_test.py --screenshot writes it.
+  [[ $(basename "$file") == jupyterlab_lesson02.png ]] && continue
   [[ -f $scratch/a/$(basename "$file") ]] || { echo "figures: $file is not drawn by make figures"; status=1; }
 done
 [[ $status == 0 ]] && echo "figures: $(ls "$scratch/a" | wc -l) pictures, deterministic and identical to img/"

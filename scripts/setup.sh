@@ -3,6 +3,9 @@
 #   rust-src, evcxr_jupyter 0.22.0, the "rust" Jupyter kernel, a Python venv in .venv
 #   with the pinned packages, and evcxr's dependency cache in notebooks/.evcxr-build.
 # Needs rustup + cargo and python3 (3.11+). `--lab` also installs JupyterLab.
+# For the browser test (scripts/browser_test.py), where it can: Debian's chromium (apt-get, on
+# Debian as root or with passwordless sudo), playwright-core from browser-test/package-lock.json
+# (npm ci; needs node 20+), and then JupyterLab too. Elsewhere the browser test is skipped.
 #
 #   bash scripts/setup.sh [--lab]
 set -euo pipefail
@@ -84,6 +87,8 @@ venv() {
   fi
   # pip runs only when the requirement files changed since the last install.
   local files=(scripts/requirements-test.txt)
+  # The browser test runs JupyterLab: install it wherever that test can run.
+  browser_ready && LAB=1
   [[ $LAB == 1 ]] && files=(scripts/requirements-lab.txt "${files[@]}")
   local stamp=$VENV/.requirements-$([[ $LAB == 1 ]] && echo lab || echo test).sha256
   if [[ -f $stamp && $(cat "$stamp") == "$(req_hash "${files[@]}")" ]]; then
@@ -97,6 +102,51 @@ venv() {
 }
 
 req_hash() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+# The browser test drives Debian's Chromium (no browser download) with playwright-core from npm.
+CHROMIUM=/usr/bin/chromium
+NODE_MODULES=browser-test/node_modules
+browser_ready() { [[ -x $CHROMIUM && -d $NODE_MODULES/playwright-core ]]; }
+
+browser_tools() {
+  if [[ -x $CHROMIUM ]]; then
+    echo "    chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo "at $CHROMIUM")"
+  elif [[ -f /etc/debian_version ]] && command -v apt-get >/dev/null; then
+    local sudo=()
+    if [[ $(id -u) != 0 ]]; then
+      if sudo -n true 2>/dev/null; then
+        sudo=(sudo -n)
+      else
+        echo "    no $CHROMIUM, and apt-get needs root: the browser test will be skipped"
+        return
+      fi
+    fi
+    # Not fatal (e.g. offline): without chromium the browser test is skipped, and says so.
+    if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        chromium fonts-dejavu-core; }; then
+      echo "    WARNING: could not install chromium: the browser test will be skipped"
+      return
+    fi
+  else
+    echo "    no $CHROMIUM and no apt-get here: the browser test will be skipped"
+    return
+  fi
+  # npm ci when node_modules is missing, or older than the lock file it was installed from.
+  local stamp=$NODE_MODULES/.lock.sha256
+  local lock; lock=$(req_hash browser-test/package-lock.json)
+  if [[ -f $stamp && $(cat "$stamp") == "$lock" ]]; then
+    echo "    $NODE_MODULES has browser-test/package-lock.json"
+  elif ! command -v npm >/dev/null || ! node -e 'process.exit(parseInt(process.versions.node) < 20 ? 1 : 0)' 2>/dev/null; then
+    echo "    the browser test needs node 20+ and npm (node: $(node --version 2>/dev/null || echo none)): playwright-core not installed"
+  else
+    if (cd browser-test && npm ci --no-audit --no-fund --loglevel=error); then
+      echo "$lock" >"$stamp"
+    else
+      echo "    WARNING: npm ci failed in browser-test/: the browser test will fail"
+    fi
+  fi
+}
 
 # Prints the path of the evcxr_jupyter the venv's "rust" kernel runs, or nothing.
 kernel_binary() {
@@ -130,6 +180,7 @@ warm() {
 total=$(now)
 step "rust-src component" rust_src
 step "evcxr_jupyter $EVCXR_VERSION" evcxr
+step "browser test tools (chromium, playwright-core)" browser_tools
 step "python venv ($VENV)" venv
 step "jupyter kernel \"rust\"" kernel
 step "evcxr dependency cache" warm

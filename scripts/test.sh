@@ -2,8 +2,9 @@
 # The single test command (`make test`, and CI through .ci/run): set-up, formatting, lints,
 # the Rust tests (unit, property, doc, PyTorch reference traces), then every notebook run with the
 # real evcxr kernel, compared with its committed outputs and with PyTorch's numbers, then the
-# lesson examples against the notebooks, the README's figures against a fresh drawing, then a
-# self-test of that notebook harness.
+# lesson examples against the notebooks, the README's figures against a fresh drawing, a
+# self-test of that notebook harness, the classroom kit (student copies without solutions, run
+# by the kernel), and, where Chromium is installed, lesson 02 run in JupyterLab in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -44,3 +45,12 @@ phase notebooks .venv/bin/python scripts/run_notebooks.py --check
 phase examples  .venv/bin/python scripts/check_examples.py
 phase figures   bash scripts/check_figures.sh
 phase harness   .venv/bin/python scripts/test_harness.py
+phase kit       .venv/bin/python scripts/test_kit.py
+# Lesson 02 in JupyterLab in headless Chromium, plus the self-test that it fails when it must.
+if [[ -x /usr/bin/chromium ]]; then
+  phase browser .venv/bin/python scripts/browser_test.py --self-test
+else
+  echo
+  echo "==> browser: skipped: no /usr/bin/chromium (scripts/setup.sh installs it on Debian as root)"
+  summary+=("$(printf '%-10s skipped (no /usr/bin/chromium)' browser)")
+fi

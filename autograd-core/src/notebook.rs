@@ -20,6 +20,10 @@ pub fn short_panics() {
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("(a panic without a message)");
         eprintln!("panicked: {message}");
+        // evcxr 0.22 labels output with the newest request it received: under "Run All" the
+        // next cell's request can overtake this line. Give it time to reach this cell.
+        let _ = std::io::Write::flush(&mut std::io::stderr());
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }));
 }
 
