@@ -1,6 +1,6 @@
 """Run the lesson notebooks with the evcxr Rust kernel and check them.
 
-    .venv/bin/python scripts/run_notebooks.py [--check | --update] [NOTEBOOK ...]
+    .venv/bin/python scripts/run_notebooks.py [--check | --update] [--cold] [NOTEBOOK ...]
     .venv/bin/python scripts/run_notebooks.py --warm
 
 Every notebook runs top to bottom in a fresh "rust" kernel whose working
@@ -40,6 +40,7 @@ import hashlib
 import json
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -462,6 +463,14 @@ def build_lock(cwd: Path):
         yield
 
 
+def empty_build_dir(cwd: Path) -> None:
+    """Deletes everything evcxr compiled (keeping the lock we hold): the next kernel starts cold."""
+    folder = build_dir(cwd)
+    for child in folder.iterdir() if folder else []:
+        if child.name != ".harness.lock":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
 def warm(notebooks: list[Path], cwd: Path) -> None:
     """Compile the lessons' `:dep` crates into the build folder, so that a lesson's first cell
     only builds the cell itself. Skipped when nothing changed since the last warm-up. A failure
@@ -524,6 +533,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="write the fresh outputs into the notebooks")
     mode.add_argument("--warm", action="store_true",
                       help="only compile the lessons' :dep crates into the build folder")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty the build folder before each notebook, to time cold runs "
+                             "(the next warm run, or --warm, fills it again)")
     parser.add_argument("--cwd", type=Path, default=NOTEBOOKS,
                         help="the kernel's working directory (default: notebooks/)")
     parser.add_argument("--times", type=Path, default=TIMES_JSON,
@@ -539,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         results = []
         for path in paths:
+            if args.cold:
+                empty_build_dir(args.cwd)
             print(f"running {display(path)} ...", flush=True)
             result = run_notebook(path, args.update, args.cwd)
             print_times(result)
