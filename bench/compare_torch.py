@@ -66,7 +66,11 @@ def line_data(n):
 def torch_linear_module(n):
     x, y = (torch.from_numpy(a).reshape(n, 1) for a in line_data(n))
     torch.manual_seed(1)
-    model = torch.nn.Linear(1, 1)
+    return torch_module_step(torch.nn.Linear(1, 1), x, y)
+
+
+def torch_module_step(model, x, y):
+    """One training step of `model` on (x, y): forward, MSELoss, backward, SGD step, zero_grad."""
     loss = torch.nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
 
@@ -107,16 +111,7 @@ def torch_mlp():
         torch.nn.Tanh(),
         torch.nn.Linear(MLP_HIDDEN, 1),
     )
-    loss = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-
-    def step():
-        l = loss(model(x), y)
-        l.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-
-    return step
+    return torch_module_step(model, x, y)
 
 
 def torch_op_add(requires_grad):

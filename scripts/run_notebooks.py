@@ -166,6 +166,11 @@ def canonical_outputs(outputs: list) -> list:
     return sorted(merged, key=output_rank)
 
 
+def image_bytes(value) -> bytes:
+    """An image output's bytes: nbformat keeps them base64, as one string or a list of lines."""
+    return base64.b64decode("".join(value) if isinstance(value, list) else value)
+
+
 def render(outputs: list) -> list[str]:
     """Outputs as comparable text lines: volatile text scrubbed, images by content hash."""
     lines: list[str] = []
@@ -181,7 +186,7 @@ def render(outputs: list) -> list[str]:
             for mime in sorted(out.get("data", {})):
                 value = out.data[mime]
                 if mime in IMAGE_TYPES:
-                    raw = base64.b64decode("".join(value) if isinstance(value, list) else value)
+                    raw = image_bytes(value)
                     digest = hashlib.sha256(raw).hexdigest()[:16]
                     lines.append(f"[{kind} {mime}] {len(raw)} bytes, sha256 {digest}")
                     continue
@@ -350,7 +355,7 @@ def figure_problem(nb, stem: str) -> str | None:
             if "image/png" in data or "image/svg+xml" in data:
                 if not ("image/png" in data and "image/svg+xml" in data):
                     return f"cell {cell.get('id')}: a figure without both image/png and image/svg+xml"
-                png = base64.b64decode("".join(data["image/png"]) if isinstance(data["image/png"], list) else data["image/png"])
+                png = image_bytes(data["image/png"])
                 if not png.startswith(b"\x89PNG\r\n\x1a\n"):
                     return f"cell {cell.get('id')}: image/png is not a PNG"
                 count += 1

@@ -85,7 +85,11 @@ fn line_data(n: usize, shape: &[usize]) -> (Tensor, Tensor) {
 fn linear_module(n: usize) -> impl FnMut() {
     let (x, y) = line_data(n, &[n, 1]);
     manual_seed(1);
-    let model = nn::Linear::new(1, 1);
+    module_step(nn::Linear::new(1, 1), x, y)
+}
+
+/// One training step of `model` on `(x, y)`: forward, `MSELoss`, backward, `SGD` step, zero_grad.
+fn module_step(model: impl Module, x: Tensor, y: Tensor) -> impl FnMut() {
     let loss = nn::MSELoss::new();
     let mut optimizer = optim::SGD::new(model.parameters(), LR);
     move || {
@@ -160,15 +164,7 @@ fn mlp() -> impl FnMut() {
         .add(nn::Linear::new(MLP_HIDDEN, MLP_HIDDEN))
         .add(nn::Tanh)
         .add(nn::Linear::new(MLP_HIDDEN, 1));
-    let loss = nn::MSELoss::new();
-    let mut optimizer = optim::SGD::new(model.parameters(), LR);
-    move || {
-        let l = loss.forward(&model.forward(&x), &y);
-        l.backward();
-        optimizer.step();
-        optimizer.zero_grad();
-        black_box(l);
-    }
+    module_step(model, x, y)
 }
 
 /// A dense layer by hand: weight `[out, in]` stored row by row, and its bias.

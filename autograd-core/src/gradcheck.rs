@@ -38,7 +38,7 @@ use std::fmt;
 use ndarray::{ArrayD, Dimension};
 
 use crate::autograd::{is_grad_enabled, no_grad};
-use crate::notebook::{escape_html, evcxr_blocks};
+use crate::notebook::{escape_html, evcxr_blocks, BLOCK_STYLE};
 use crate::tensor::Tensor;
 
 /// Compares the gradients autograd computes for `f` at `inputs` with central differences, and
@@ -415,10 +415,7 @@ impl GradCheck {
     pub fn html(&self) -> String {
         const CELL: &str = "padding: 2px 8px; text-align: right; \
                             border-bottom: 1px solid rgba(128, 128, 128, 0.3);";
-        let mut html = String::from(
-            "<div style=\"font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; \
-             font-size: 0.9em; line-height: 1.4;\">\n",
-        );
+        let mut html = format!("<div style=\"{BLOCK_STYLE}\">\n");
         if let Some(note) = self.output_note() {
             html += &format!(
                 "<p style=\"margin: 0 0 6px 0;\">{}</p>\n",

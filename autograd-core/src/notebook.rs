@@ -40,11 +40,18 @@ use crate::display::format_numbers;
 use crate::nn::Module;
 use crate::tensor::Tensor;
 
+/// One output in evcxr's protocol: a line `EVCXR_BEGIN_CONTENT <mime>`, the content (binary
+/// content base64-encoded by the caller), and a line `EVCXR_END_CONTENT`.
+pub(crate) fn evcxr_block(mime: &str, content: &str) -> String {
+    format!("EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT")
+}
+
 /// `text` as `text/plain` and `html` as `text/html`, in evcxr's protocol.
 pub(crate) fn evcxr_blocks(text: &str, html: &str) -> String {
     format!(
-        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT\n\
-         EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT"
+        "{}\n{}",
+        evcxr_block("text/plain", text),
+        evcxr_block("text/html", html)
     )
 }
 
@@ -59,7 +66,8 @@ pub(crate) fn escape_html(text: &str) -> String {
 
 /// The style shared by every HTML display: monospace, like the printed tensors, and colours
 /// that read on light and dark themes.
-const BLOCK_STYLE: &str = "font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; \
+pub(crate) const BLOCK_STYLE: &str =
+    "font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; \
                            font-size: 0.9em; line-height: 1.4;";
 const CELL_STYLE: &str = "padding: 1px 8px; text-align: right; \
                           border-bottom: 1px solid rgba(128, 128, 128, 0.3);";
@@ -151,12 +159,8 @@ impl Tensor {
                 };
                 let row_ids = shown(rows);
                 let col_ids = shown(cols);
-                let at = |r: usize, c: usize| {
-                    values.as_slice().map_or_else(
-                        || values.iter().nth(r * cols + c).copied().unwrap_or(f32::NAN),
-                        |s| s[r * cols + c],
-                    )
-                };
+                let flat = self.to_vec(); // row-major
+                let at = |r: usize, c: usize| flat[r * cols + c];
                 // Format the shown numbers together, so they share PyTorch's mode (`2.` or `2.0000`).
                 let mut shown_values = Vec::new();
                 for r in row_ids.iter().flatten() {

@@ -39,6 +39,8 @@ use std::fmt;
 use std::io;
 use std::path::Path;
 
+use crate::notebook::evcxr_block;
+
 use axis::{round_sig, Axis};
 use chart::{render, Heat, Layer, Note, Plot, PALETTE};
 // For drawings other than plots (the graph of a tensor, in `graph.rs`).
@@ -106,14 +108,12 @@ impl Figure {
         println!("{}", self.evcxr_blocks());
     }
 
-    /// evcxr's protocol: per MIME type, a line `EVCXR_BEGIN_CONTENT <type>`, the content
-    /// (binary content base64-encoded), and a line `EVCXR_END_CONTENT`.
+    /// The SVG block, then the PNG block (base64) in evcxr's protocol.
     fn evcxr_blocks(&self) -> String {
         format!(
-            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT\n\
-             EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
-            self.svg.trim_end(),
-            encode::base64(&self.png)
+            "{}\n{}",
+            evcxr_block("image/svg+xml", self.svg.trim_end()),
+            evcxr_block("image/png", &encode::base64(&self.png))
         )
     }
 
