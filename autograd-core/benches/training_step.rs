@@ -19,6 +19,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use autograd_core::prelude::*;
+use autograd_core::tanh_f32;
 
 /// Sizes of the linear-regression cases.
 const SIZES: [usize; 3] = [100, 10_000, 1_000_000];
@@ -193,6 +194,7 @@ impl Dense {
 
     /// `out[i] = x[i] W^T + b` for each row `i` of `x` (`[n, in]` into `[n, out]`), as
     /// `b + sum_k x[i][k] W^T[k]`, so that the inner loop runs along contiguous rows.
+    #[inline(always)]
     fn forward(&self, x: &[f32], out: &mut [f32]) {
         let mut w_t = vec![0.0f32; self.w.len()];
         for (j, w) in self.w.chunks(self.inputs).enumerate() {
@@ -210,6 +212,7 @@ impl Dense {
 
     /// From the gradient `g` of the output: `dx = g W` (if wanted), then `W -= lr g^T x`,
     /// `b -= lr sum(g)`.
+    #[inline(always)]
     fn backward_and_step(&mut self, x: &[f32], g: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for (dx, g) in dx.chunks_mut(self.inputs).zip(g.chunks(self.outputs)) {
@@ -232,40 +235,84 @@ impl Dense {
     }
 }
 
-/// The MLP step by hand: forward, MSE, backward and SGD with plain loops over slices.
+/// The MLP step by hand: forward, MSE, backward and SGD with plain loops over slices, with the
+/// crate's `tanh_f32`, compiled for AVX2 where the CPU has it (as the crate's own loops are).
 fn fused_mlp() -> impl FnMut() {
     manual_seed(0);
     let x = Tensor::rand(&[MLP_N, 1]);
     let y = (&x * 6.0).tanh().to_vec();
     let x = x.to_vec();
-    let mut layers = [
-        Dense::new(1, MLP_HIDDEN),
-        Dense::new(MLP_HIDDEN, MLP_HIDDEN),
-        Dense::new(MLP_HIDDEN, 1),
-    ];
     let (n, h) = (MLP_N, MLP_HIDDEN);
-    let (mut h1, mut h2, mut out) = (vec![0.0; n * h], vec![0.0; n * h], vec![0.0; n]);
-    let (mut g2, mut g1) = (vec![0.0; n * h], vec![0.0; n * h]);
+    let mut mlp = HandMlp {
+        layers: [
+            Dense::new(1, MLP_HIDDEN),
+            Dense::new(MLP_HIDDEN, MLP_HIDDEN),
+            Dense::new(MLP_HIDDEN, 1),
+        ],
+        h1: vec![0.0; n * h],
+        h2: vec![0.0; n * h],
+        out: vec![0.0; n],
+        g1: vec![0.0; n * h],
+        g2: vec![0.0; n * h],
+    };
     move || {
-        layers[0].forward(&x, &mut h1);
-        h1.iter_mut().for_each(|v| *v = v.tanh());
-        layers[1].forward(&h1, &mut h2);
-        h2.iter_mut().for_each(|v| *v = v.tanh());
-        layers[2].forward(&h2, &mut out);
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2")]
+            unsafe fn step_avx2(mlp: &mut HandMlp, x: &[f32], y: &[f32]) -> f32 {
+                mlp.step(x, y)
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                black_box(unsafe { step_avx2(&mut mlp, &x, &y) });
+                return;
+            }
+        }
+        black_box(mlp.step(&x, &y));
+    }
+}
+
+/// The hand-written MLP's layers and buffers.
+struct HandMlp {
+    layers: [Dense; 3],
+    h1: Vec<f32>,
+    h2: Vec<f32>,
+    out: Vec<f32>,
+    g1: Vec<f32>,
+    g2: Vec<f32>,
+}
+
+impl HandMlp {
+    /// One step; returns the loss.
+    #[inline(always)]
+    fn step(&mut self, x: &[f32], y: &[f32]) -> f32 {
+        let n = y.len();
+        let [l0, l1, l2] = &mut self.layers;
+        let (h1, h2, out) = (&mut self.h1, &mut self.h2, &mut self.out);
+        l0.forward(x, h1);
+        h1.iter_mut().for_each(|v| *v = tanh_f32(*v));
+        l1.forward(h1, h2);
+        h2.iter_mut().for_each(|v| *v = tanh_f32(*v));
+        l2.forward(h2, out);
         // l = mean((out - y)^2);  dl/dout = 2 (out - y) / n, written over `out`
         let mut loss = 0.0;
-        for (o, &y) in out.iter_mut().zip(&y) {
+        for (o, &y) in out.iter_mut().zip(y) {
             let d = *o - y;
             loss += d * d;
             *o = 2.0 * d / n as f32;
         }
         // through tanh: dl/dz = dl/dh (1 - h^2)
-        layers[2].backward_and_step(&h2, &out, Some(&mut g2));
-        g2.iter_mut().zip(&h2).for_each(|(g, h)| *g *= 1.0 - h * h);
-        layers[1].backward_and_step(&h1, &g2, Some(&mut g1));
-        g1.iter_mut().zip(&h1).for_each(|(g, h)| *g *= 1.0 - h * h);
-        layers[0].backward_and_step(&x, &g1, None);
-        black_box(loss / n as f32);
+        let (g1, g2) = (&mut self.g1, &mut self.g2);
+        l2.backward_and_step(h2, out, Some(g2));
+        g2.iter_mut()
+            .zip(h2.iter())
+            .for_each(|(g, h)| *g *= 1.0 - h * h);
+        l1.backward_and_step(h1, g2, Some(g1));
+        g1.iter_mut()
+            .zip(h1.iter())
+            .for_each(|(g, h)| *g *= 1.0 - h * h);
+        l0.backward_and_step(x, g1, None);
+        loss / n as f32
     }
 }
 

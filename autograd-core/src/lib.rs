@@ -31,6 +31,7 @@ mod display;
 mod error;
 mod gradcheck;
 mod graph;
+mod memory;
 pub mod nn;
 mod notebook;
 mod ops;
@@ -38,6 +39,7 @@ pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod random;
+mod simd;
 mod tensor;
 
 /// The ndarray crate this one is built on, re-exported so a lesson needs only one `:dep`.
@@ -49,6 +51,8 @@ pub use error::{Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
 pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
 pub use ops::broadcast_shapes;
+/// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
+pub use ops::tanh as tanh_f32;
 pub use random::manual_seed;
 pub use tensor::{Tensor, TensorData};
 

@@ -49,6 +49,7 @@ pub(crate) struct TensorInner {
 
 impl Tensor {
     pub(crate) fn with_grad_fn(data: ArrayD<f32>, grad_fn: Option<Rc<Node>>) -> Tensor {
+        crate::memory::note_tensor_len(data.len());
         let storage = Rc::new(Storage {
             data: RefCell::new(data),
             version: Cell::new(0),

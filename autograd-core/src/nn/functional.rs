@@ -8,7 +8,7 @@ use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 use crate::autograd::{sum_to, Op, Saved};
 use crate::error::{torch_size, OrPanic, Result, TensorError};
 use crate::nn::Reduction;
-use crate::ops::{broadcast_shapes, matmul_2d, sum_all};
+use crate::ops::{broadcast_shapes, map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
 use crate::tensor::Tensor;
 
 /// Views a 1-D or 2-D array as a batch of rows, `[n, features]`.
@@ -68,8 +68,16 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         }
     }
     // y = x W^T, then + b: two roundings, as PyTorch's addmm on the CPU.
-    let mut y = matmul_2d(rows(&input.data()), rows(&weight.data()).t());
-    if let Some(b) = bias {
+    let scalar_bias = bias.and_then(|b| b.data().first().copied());
+    let mut y = match scalar_bias {
+        // One feature in and out, `y = (0 + x w) + b`: one pass, the same roundings as below.
+        Some(b) if in_features == 1 && out_features == 1 => {
+            let w = weight.data().first().copied().unwrap();
+            rows(&input.data()).mapv(|x| (0.0 + x * w) + b)
+        }
+        _ => matmul_2d(rows(&input.data()), rows(&weight.data()).t()),
+    };
+    if let Some(b) = bias.filter(|_| !(in_features == 1 && out_features == 1)) {
         let b = b.data();
         match b.first() {
             Some(&b) if out_features == 1 => y.mapv_inplace(|y| y + b),
@@ -108,6 +116,23 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
     .build())
 }
 
+/// `d = input - target` (broadcast) and the sum of `d^2`: one pass over the numbers when both
+/// have the same shape and 16 numbers or more (the usual case), the same bits either way.
+fn diff_and_sum_of_squares(input: &Tensor, target: &Tensor) -> Result<(ArrayD<f32>, f32)> {
+    {
+        let (a, b) = (input.data(), target.data());
+        if let (true, Some(xs), Some(ys)) = (a.shape() == b.shape(), a.as_slice(), b.as_slice()) {
+            if xs.len() >= 16 {
+                let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, |d| d * d);
+                return Ok((ArrayD::from_shape_vec(a.raw_dim(), d).unwrap(), sum));
+            }
+        }
+    }
+    let diff = zip_broadcast("mse_loss", input, target, |a, b| a - b)?;
+    let sum = sum_map(&diff, |d| d * d);
+    Ok((diff, sum))
+}
+
 static WARNED_BROADCAST: AtomicBool = AtomicBool::new(false);
 
 /// The mean (or sum, or element-wise) squared error: `F.mse_loss(input, target, reduction)`.
@@ -132,7 +157,7 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Tensor
 /// ```
 pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
     let (input_shape, target_shape) = (input.shape(), target.shape());
-    let shape = broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
+    broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
     if input_shape != target_shape && !WARNED_BROADCAST.swap(true, Ordering::Relaxed) {
         eprintln!(
             "UserWarning: Using a target size ({}) that is different to the input size ({}). \
@@ -141,21 +166,12 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
             torch_size(&input_shape)
         );
     }
-    let diff = {
-        let (a, b) = (input.data(), target.data());
-        let shape = IxDyn(&shape);
-        let (a, b) = (
-            a.broadcast(shape.clone()).unwrap(),
-            b.broadcast(shape).unwrap(),
-        );
-        Zip::from(&a).and(&b).map_collect(|&a, &b| a - b)
-    };
-    let squared = diff.mapv(|d| d * d);
-    let n = squared.len();
+    let (diff, sum_of_squares) = diff_and_sum_of_squares(input, target)?;
+    let n = diff.len();
     let data = match reduction {
-        Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_all(&squared) / n as f32),
-        Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_all(&squared)),
-        Reduction::None => squared,
+        Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_of_squares / n as f32),
+        Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_of_squares),
+        Reduction::None => diff.mapv(|d| d * d),
     };
     // l = mean((x - y)^2);  dl/dx = 2/n (x - y),  dl/dy = -2/n (x - y)
     let norm = match reduction {
@@ -166,7 +182,7 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
         if g.len() == 1 {
             // The usual case: `g` is the gradient of a mean or a sum, one number.
             let g = g.first().copied().unwrap();
-            return diff.mapv(|d| norm * d * g);
+            return map(&diff, |d| norm * d * g);
         }
         Zip::from(&diff).and(g).map_collect(|&d, &g| norm * d * g)
     };

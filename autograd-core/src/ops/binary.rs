@@ -4,11 +4,11 @@ use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::autograd::{Op, Saved};
 use crate::error::{OrPanic, Result};
-use crate::ops::broadcast_shapes;
+use crate::ops::{broadcast_shapes, zip_map};
 use crate::tensor::Tensor;
 
 /// `f(a, b)` element by element, after broadcasting both to a common shape.
-fn zip_broadcast(
+pub(crate) fn zip_broadcast(
     op: &'static str,
     a: &Tensor,
     b: &Tensor,
@@ -17,11 +17,7 @@ fn zip_broadcast(
     let (a, b) = (a.data(), b.data());
     // Fast paths for the common cases: equal shapes, or a single number on one side.
     if a.shape() == b.shape() {
-        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
-            let data = xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect();
-            return Ok(ArrayD::from_shape_vec(a.raw_dim(), data).unwrap());
-        }
-        return Ok(Zip::from(&*a).and(&*b).map_collect(|&x, &y| f(x, y)));
+        return Ok(zip_map(&a, &b, f));
     }
     if b.len() == 1 && b.ndim() <= a.ndim() {
         let y = b.first().copied().unwrap();

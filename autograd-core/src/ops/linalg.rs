@@ -4,6 +4,8 @@ use ndarray::{Array2, ArrayD, ArrayView2, Axis, Ix1, Ix2};
 
 use crate::autograd::{Op, Saved};
 use crate::error::{OrPanic, Result, TensorError};
+use crate::ops::dot;
+use crate::simd::avx2_fn;
 use crate::tensor::Tensor;
 
 /// Views a tensor's data as a matrix or a vector for ndarray's `dot`.
@@ -15,9 +17,11 @@ fn vector(a: &ArrayD<f32>) -> ndarray::ArrayView1<'_, f32> {
     a.view().into_dimensionality::<Ix1>().unwrap()
 }
 
+avx2_fn! {
 /// `C = A B`, each `C[i][j]` summed over `k` left to right from rounded products, which is what
 /// PyTorch's CPU matmul gives for the small matrices of the lessons (ndarray's `dot` fuses and
-/// reorders). Looping `i, k, j` keeps that order and still runs along rows of `B`.
+/// reorders). A column vector `B` is the exception: each `C[i]` is then a [`dot`] product, which
+/// uses eight running sums from 16 terms on.
 pub(crate) fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
     let (n, k, m) = (a.nrows(), a.ncols(), b.ncols());
     if k == 1 && m == 1 {
@@ -26,16 +30,17 @@ pub(crate) fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array
         let w = b[[0, 0]];
         return a.mapv(|a| 0.0 + a * w);
     }
-    // As plain row-major slices (a transposed view is copied), so the loops below are simple.
-    let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
-    let (a, b) = (a.as_slice().unwrap(), b.as_slice().unwrap());
     let mut c = vec![0.0; n * m];
     if k > 0 && m == 1 {
         // B is one column: each C[i] is the dot product of row i of A with it.
+        let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+        let (a, b) = (a.as_slice().unwrap(), b.as_slice().unwrap());
         for (c, a_row) in c.iter_mut().zip(a.chunks_exact(k)) {
-            *c = a_row.iter().zip(b).fold(0.0, |sum, (&a, &b)| sum + a * b);
+            *c = dot(a_row, b);
         }
     } else if k > 0 && m > 0 {
+        let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+        let (a, b) = (a.as_slice().unwrap(), b.as_slice().unwrap());
         for (c_row, a_row) in c.chunks_exact_mut(m).zip(a.chunks_exact(k)) {
             for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(m)) {
                 // row i of C += A[i][k] times row k of B
@@ -47,6 +52,7 @@ pub(crate) fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array
         }
     }
     Array2::from_shape_vec((n, m), c).unwrap()
+}
 }
 
 impl Tensor {
@@ -138,10 +144,9 @@ impl Tensor {
     /// Vector dot vector, shapes already checked.
     fn dot(&self, other: &Tensor) -> Tensor {
         // y = sum_i a_i b_i;  dy/da = b,  dy/db = a
-        let value = vector(&self.data())
-            .iter()
-            .zip(vector(&other.data()))
-            .fold(0.0, |s, (a, b)| s + a * b);
+        let (a, b) = (self.data(), other.data());
+        let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+        let value = dot(a.as_slice().unwrap(), b.as_slice().unwrap());
         let (a, b) = (
             Saved::new(self, "DotBackward0"),
             Saved::new(other, "DotBackward0"),
@@ -188,5 +193,40 @@ impl Tensor {
             .saves_nothing()
             .input(self, |g| Ok(g.t().as_standard_layout().into_owned()))
             .build())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::matmul_2d;
+
+    /// `C[i][j] = ((0 + A[i][0] B[0][j]) + A[i][1] B[1][j]) + ...`, the order `matmul_2d` promises.
+    fn left_to_right(a: &Array2<f32>, b: &Array2<f32>) -> Array2<f32> {
+        Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
+            (0..a.ncols()).fold(0.0, |sum, k| sum + a[[i, k]] * b[[k, j]])
+        })
+    }
+
+    #[test]
+    fn matmul_adds_left_to_right_whatever_the_layout() {
+        let value = |seed: usize| ((seed * 7919 % 1009) as f32 - 504.0) / 97.0;
+        for (n, k, m) in [
+            (1, 3, 2),
+            (4, 1, 8),
+            (5, 7, 9),
+            (9, 64, 17),
+            (13, 33, 24),
+            (3, 2, 5),
+        ] {
+            let a = Array2::from_shape_fn((n, k), |(i, j)| value(i * 31 + j));
+            let b = Array2::from_shape_fn((k, m), |(i, j)| value(i * 17 + j + 5));
+            let expected = left_to_right(&a, &b);
+            assert_eq!(matmul_2d(a.view(), b.view()), expected, "{n}x{k} @ {k}x{m}");
+            // A as a transposed view, as in the weight gradient `G^T x`.
+            let a_t = a.t().as_standard_layout().into_owned();
+            assert_eq!(matmul_2d(a_t.t(), b.view()), expected, "transposed A");
+        }
     }
 }

@@ -15,10 +15,15 @@ mod reduce;
 mod shape;
 mod unary;
 
+pub(crate) use binary::zip_broadcast;
 pub(crate) use linalg::matmul_2d;
-pub(crate) use reduce::sum_all;
+pub(crate) use reduce::{dot, sum_all, sum_map, zip_map_sum};
+pub use unary::tanh;
+
+use ndarray::{ArrayD, Zip};
 
 use crate::error::{Result, TensorError};
+use crate::simd::avx2_fn;
 
 /// The shape of `a op b` under NumPy's broadcasting rule: align the shapes at the right; each
 /// pair of sizes must be equal, or one of them 1 (which is stretched to the other).
@@ -51,6 +56,33 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
         };
     }
     Ok(shape)
+}
+
+avx2_fn! {
+/// `f(a)` element by element: ndarray's `mapv`, with AVX2 where the CPU has it.
+pub(crate) fn map(a: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> ArrayD<f32> {
+    a.mapv(f)
+}
+}
+
+avx2_fn! {
+fn zip_slices(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
+    xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect()
+}
+}
+
+/// `f(a, b)` element by element for two arrays of the same shape, as one loop over the numbers
+/// when both are stored row by row (the usual case), else through ndarray's `Zip`.
+pub(crate) fn zip_map(
+    a: &ArrayD<f32>,
+    b: &ArrayD<f32>,
+    f: impl Fn(f32, f32) -> f32,
+) -> ArrayD<f32> {
+    debug_assert_eq!(a.shape(), b.shape());
+    match (a.as_slice(), b.as_slice()) {
+        (Some(xs), Some(ys)) => ArrayD::from_shape_vec(a.raw_dim(), zip_slices(xs, ys, f)).unwrap(),
+        _ => Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)),
+    }
 }
 
 /// Normalises a possibly negative dimension index (`-1` is the last) among `positions` places

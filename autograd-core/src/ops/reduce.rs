@@ -5,6 +5,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use crate::autograd::Op;
 use crate::error::{OrPanic, Result};
 use crate::ops::normalize_dim;
+use crate::simd::avx2_fn;
 use crate::tensor::Tensor;
 
 /// The sum of all elements, added in the order PyTorch's CPU kernel adds them, so that results
@@ -33,7 +34,87 @@ pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
     0.0 + partial.iter().skip(1).fold(partial[0], |sum, &p| sum + p)
 }
 
-/// The sorted, distinct axes named by `dims` (negative counts from the end).
+avx2_fn! {
+/// `sum_i f(x_i)` without storing the `f(x_i)`: the same bits as `sum_all` of the mapped array.
+pub(crate) fn sum_map(data: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> f32 {
+    let Some(xs) = data.as_slice().filter(|xs| xs.len() >= 16) else {
+        return sum_all(&data.mapv(f));
+    };
+    let mut sums = [0.0f32; 8];
+    let blocks = xs.chunks_exact(8);
+    let tail = blocks.remainder();
+    for x in blocks {
+        let x: &[f32; 8] = x.try_into().unwrap();
+        for (sum, &x) in sums.iter_mut().zip(x) {
+            *sum += f(x);
+        }
+    }
+    combine_running_sums(sums, tail.iter().map(|&x| f(x)))
+}
+}
+
+avx2_fn! {
+/// `sum_i a_i b_i`. Short products (under 16 terms, as in the lessons) add left to right; longer
+/// ones use eight running sums, so that a product of a million terms is not one long chain of
+/// dependent additions (4 cycles each) but runs at the speed of memory.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    if a.len() < 16 {
+        return a.iter().zip(b).fold(0.0, |sum, (&a, &b)| sum + a * b);
+    }
+    let mut sums = [0.0f32; 8];
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_blocks.remainder().iter().zip(b_blocks.remainder());
+    for (a, b) in a_blocks.zip(b_blocks) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        for ((sum, &a), &b) in sums.iter_mut().zip(a).zip(b) {
+            *sum += a * b;
+        }
+    }
+    combine_running_sums(sums, tail.map(|(&a, &b)| a * b))
+}
+}
+
+avx2_fn! {
+/// `d_i = f(a_i, b_i)` and `sum_i g(d_i)` in one pass, for 16 numbers or more: the `d` and the
+/// same bits as `sum_map(d, g)`. The MSE loss, `d = x - y` and the sum of `d^2`, uses it.
+pub(crate) fn zip_map_sum(
+    a: &[f32],
+    b: &[f32],
+    f: impl Fn(f32, f32) -> f32,
+    g: impl Fn(f32) -> f32,
+) -> (Vec<f32>, f32) {
+    debug_assert!(a.len() == b.len() && a.len() >= 16);
+    let mut d = vec![0.0f32; a.len()];
+    let mut sums = [0.0f32; 8];
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail_start = a.len() / 8 * 8;
+    for ((a, b), d) in a_blocks.zip(b_blocks).zip(d.chunks_exact_mut(8)) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        let d: &mut [f32; 8] = d.try_into().unwrap();
+        for i in 0..8 {
+            d[i] = f(a[i], b[i]);
+            sums[i] += g(d[i]);
+        }
+    }
+    for i in tail_start..a.len() {
+        d[i] = f(a[i], b[i]);
+    }
+    let sum = combine_running_sums(sums, d[tail_start..].iter().map(|&d| g(d)));
+    (d, sum)
+}
+}
+
+/// Finishes a sum the way ndarray's `sum()` (its `unrolled_fold`) does: eight running sums over
+/// blocks of eight terms, then `((0 + (s0 + s4)) + (s1 + s5)) + ...`, then the at most seven
+/// `tail` terms one by one. `sum_map` and `dot` give the same bits as that order. The eight
+/// running sums do not depend on each other, so they live in one vector register.
+#[inline(always)]
+fn combine_running_sums(sums: [f32; 8], tail: impl Iterator<Item = f32>) -> f32 {
+    let sum = (0..4).fold(0.0, |sum, lane| sum + (sums[lane] + sums[lane + 4]));
+    tail.fold(sum, |sum, t| sum + t)
+}
+
 fn axes(op: &'static str, dims: &[isize], ndim: usize) -> Result<Vec<usize>> {
     let mut axes = dims
         .iter()
@@ -187,5 +268,42 @@ impl Tensor {
                 Ok(spread(g, &shape, &axes, |g| if mean { g / n } else { g }))
             })
             .build())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, ArrayD};
+
+    use super::{dot, sum_all, sum_map, zip_map_sum};
+
+    #[test]
+    fn fused_sums_give_the_bits_of_summing_the_stored_terms() {
+        let value = |i: usize| ((i * 7919 % 1009) as f32 - 504.0) / 97.0;
+        for n in [0, 1, 7, 15, 16, 17, 23, 64, 100, 1001] {
+            let a: ArrayD<f32> = Array1::from_shape_fn(n, value).into_dyn();
+            let b: ArrayD<f32> = Array1::from_shape_fn(n, |i| value(i + 3)).into_dyn();
+            let square = |x: f32| x * x;
+            let bits = |x: f32| x.to_bits();
+            assert_eq!(
+                bits(sum_map(&a, square)),
+                bits(sum_all(&a.mapv(square))),
+                "n = {n}"
+            );
+            let products = &a * &b;
+            let (xs, ys) = (a.as_slice().unwrap(), b.as_slice().unwrap());
+            // Under 16 terms a dot product adds left to right, as matmul does.
+            let expected = match n {
+                0..16 => products.iter().fold(0.0, |sum, &p| sum + p),
+                _ => sum_all(&products),
+            };
+            assert_eq!(bits(dot(xs, ys)), bits(expected), "n = {n}");
+            if n >= 16 {
+                let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, square);
+                let expected = &a - &b;
+                assert_eq!(d, expected.as_slice().unwrap());
+                assert_eq!(bits(sum), bits(sum_all(&expected.mapv(square))), "n = {n}");
+            }
+        }
     }
 }
