@@ -68,16 +68,18 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         }
     }
     // y = x W^T, then + b: two roundings, as PyTorch's addmm on the CPU.
-    let scalar_bias = bias.and_then(|b| b.data().first().copied());
-    let mut y = match scalar_bias {
-        // One feature in and out, `y = (0 + x w) + b`: one pass, the same roundings as below.
-        Some(b) if in_features == 1 && out_features == 1 => {
+    // One feature in, one out and one bias number: `y = (0 + x w) + b` in one pass, with the
+    // same two roundings as the general path below.
+    let one_pass = in_features == 1 && out_features == 1 && bias.is_some_and(|b| b.numel() == 1);
+    let mut y = match bias {
+        Some(b) if one_pass => {
             let w = weight.data().first().copied().unwrap();
+            let b = b.data().first().copied().unwrap();
             rows(&input.data()).mapv(|x| (0.0 + x * w) + b)
         }
         _ => matmul_2d(rows(&input.data()), rows(&weight.data()).t()),
     };
-    if let Some(b) = bias.filter(|_| !(in_features == 1 && out_features == 1)) {
+    if let Some(b) = bias.filter(|_| !one_pass) {
         let b = b.data();
         match b.first() {
             Some(&b) if out_features == 1 => y.mapv_inplace(|y| y + b),
