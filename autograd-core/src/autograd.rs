@@ -12,7 +12,7 @@ use std::rc::Rc;
 use ndarray::{ArrayD, Axis, CowArray, Dimension, IxDyn};
 
 use crate::error::{OrPanic, Result, TensorError};
-use crate::ops::sum_all;
+use crate::ops::{sum_all, sum_axis0};
 use crate::tensor::{Storage, Tensor};
 
 /// A gradient rule: from the gradient of an op's output to the gradient of one input.
@@ -373,11 +373,15 @@ pub(crate) fn sum_to(grad: &ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
     }
     let mut grad = CowArray::from(grad.view());
     while grad.ndim() > shape.len() {
-        grad = grad.sum_axis(Axis(0)).into();
+        grad = sum_axis0(grad.view()).into();
     }
     for (axis, &size) in shape.iter().enumerate() {
         if size == 1 && grad.shape()[axis] != 1 {
-            grad = grad.sum_axis(Axis(axis)).insert_axis(Axis(axis)).into();
+            let sum = match axis {
+                0 => sum_axis0(grad.view()),
+                _ => grad.sum_axis(Axis(axis)),
+            };
+            grad = sum.insert_axis(Axis(axis)).into();
         }
     }
     grad.into_owned()

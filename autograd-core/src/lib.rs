@@ -51,6 +51,9 @@ pub use error::{Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
 pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
 pub use ops::broadcast_shapes;
+/// The matrix product behind `Tensor::matmul` and `nn::Linear`, on ndarray matrices, for
+/// hand-written loops that must give the same numbers.
+pub use ops::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
 pub use ops::tanh as tanh_f32;
 pub use random::manual_seed;

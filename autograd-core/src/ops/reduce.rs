@@ -35,6 +35,27 @@ pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
 }
 
 avx2_fn! {
+/// The sum over axis 0 (the batch, for a bias gradient), `0 + row_0 + row_1 + ...` column by
+/// column: the same bits as ndarray's `sum_axis(Axis(0))`, which adds whole rows in this order
+/// whenever axis 0 is not the one stored contiguously, but without a new array per row.
+pub(crate) fn sum_axis0(data: ndarray::ArrayViewD<'_, f32>) -> ArrayD<f32> {
+    // Rows one after the other, with strides [columns, 1] exactly: then axis 1 is the one
+    // ndarray sees as contiguous (it picks the last of equal strides), so it adds rows.
+    let rows_contiguous = data.ndim() == 2
+        && !data.is_empty()
+        && data.strides() == [data.shape()[1] as isize, 1];
+    let Some(xs) = data.as_slice().filter(|_| rows_contiguous) else {
+        return data.sum_axis(Axis(0));
+    };
+    let mut sums = vec![0.0; data.shape()[1]];
+    for row in xs.chunks_exact(sums.len()) {
+        sums.iter_mut().zip(row).for_each(|(sum, &x)| *sum += x);
+    }
+    ArrayD::from_shape_vec(IxDyn(&[sums.len()]), sums).unwrap()
+}
+}
+
+avx2_fn! {
 /// `sum_i f(x_i)` without storing the `f(x_i)`: the same bits as `sum_all` of the mapped array.
 pub(crate) fn sum_map(data: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> f32 {
     let Some(xs) = data.as_slice().filter(|xs| xs.len() >= 16) else {
@@ -72,6 +93,37 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     combine_running_sums(sums, tail.map(|(&a, &b)| a * b))
+}
+}
+
+avx2_fn! {
+/// `[dot(column j of M, b) for each j]` for a row-major `[k, n]` matrix `M` given as its numbers:
+/// the same bits as [`dot`] on each column, without first copying the columns out. This is the
+/// weight gradient `G^T x` of a layer with one input. Each running sum of `dot` becomes a row of
+/// `n` sums here, so the loops run along contiguous rows.
+pub(crate) fn dot_columns(m: &[f32], n: usize, b: &[f32]) -> Vec<f32> {
+    let k = b.len();
+    debug_assert_eq!(m.len(), k * n);
+    let rows = m.chunks_exact(n.max(1)).zip(b);
+    if k < 16 {
+        let mut sums = vec![0.0; n];
+        for (row, &b) in rows {
+            sums.iter_mut().zip(row).for_each(|(sum, &a)| *sum += a * b);
+        }
+        return sums;
+    }
+    let whole = k / 8 * 8;
+    let mut running = vec![vec![0.0f32; n]; 8];
+    for (kk, (row, &b)) in rows.clone().take(whole).enumerate() {
+        let sums = &mut running[kk % 8];
+        sums.iter_mut().zip(row).for_each(|(sum, &a)| *sum += a * b);
+    }
+    (0..n)
+        .map(|j| {
+            let sums = std::array::from_fn(|lane| running[lane][j]);
+            combine_running_sums(sums, rows.clone().skip(whole).map(|(row, &b)| row[j] * b))
+        })
+        .collect()
 }
 }
 
@@ -273,9 +325,9 @@ impl Tensor {
 
 #[cfg(test)]
 mod tests {
-    use ndarray::{Array1, ArrayD};
+    use ndarray::{Array1, Array2, ArrayD, Axis};
 
-    use super::{dot, sum_all, sum_map, zip_map_sum};
+    use super::{dot, dot_columns, sum_all, sum_axis0, sum_map, zip_map_sum};
 
     #[test]
     fn fused_sums_give_the_bits_of_summing_the_stored_terms() {
@@ -298,12 +350,34 @@ mod tests {
                 _ => sum_all(&products),
             };
             assert_eq!(bits(dot(xs, ys)), bits(expected), "n = {n}");
+            // The same products, column by column of a row-major [n, 3] matrix.
+            let columns: Vec<f32> = (0..n * 3).map(|i| value(i / 3 + 7 * (i % 3))).collect();
+            let by_column = dot_columns(&columns, 3, ys);
+            for (j, &sum) in by_column.iter().enumerate() {
+                let column: Vec<f32> = columns.iter().skip(j).step_by(3).copied().collect();
+                assert_eq!(bits(sum), bits(dot(&column, ys)), "n = {n}, column {j}");
+            }
             if n >= 16 {
                 let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, square);
                 let expected = &a - &b;
                 assert_eq!(d, expected.as_slice().unwrap());
                 assert_eq!(bits(sum), bits(sum_all(&expected.mapv(square))), "n = {n}");
             }
+        }
+    }
+
+    #[test]
+    fn sum_over_the_batch_gives_the_bits_of_ndarray() {
+        let value = |i: usize| ((i * 7919 % 1009) as f32 - 504.0) / 97.0;
+        for (n, m) in [(1, 1), (1000, 1), (3, 5), (1000, 64), (17, 16)] {
+            let g = Array2::from_shape_fn((n, m), |(i, j)| value(i * m + j)).into_dyn();
+            let expected = g.sum_axis(Axis(0));
+            assert_eq!(sum_axis0(g.view()), expected, "[{n}, {m}]");
+            let bits = |a: &ArrayD<f32>| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&sum_axis0(g.view())), bits(&expected), "[{n}, {m}]");
+            // A transposed view goes through ndarray itself.
+            let t = g.t();
+            assert_eq!(bits(&sum_axis0(t.view())), bits(&t.sum_axis(Axis(0))));
         }
     }
 }
