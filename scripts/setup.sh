@@ -178,10 +178,20 @@ warm() {
 }
 
 total=$(now)
+# The browser tools and the venv (downloads and unpacking, mostly waiting on network and disk)
+# are set up in the background while evcxr_jupyter compiles, which keeps both cores busy for
+# about ten minutes on a fresh machine. Their output is shown when the build is done.
+background_log=$(mktemp)
+(step "browser test tools (chromium, playwright-core)" browser_tools &&
+  step "python venv ($VENV)" venv) >"$background_log" 2>&1 &
+background=$!
 step "rust-src component" rust_src
 step "evcxr_jupyter $EVCXR_VERSION" evcxr
-step "browser test tools (chromium, playwright-core)" browser_tools
-step "python venv ($VENV)" venv
+background_status=0
+wait "$background" || background_status=$?
+cat "$background_log"
+rm -f "$background_log"
+[[ $background_status == 0 ]] || exit "$background_status"
 step "jupyter kernel \"rust\"" kernel
 step "evcxr dependency cache" warm
 echo "setup done in $(since "$total")"
