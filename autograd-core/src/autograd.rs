@@ -12,7 +12,7 @@ use std::rc::Rc;
 use ndarray::{ArrayD, Axis, CowArray, Dimension, IxDyn};
 
 use crate::error::{OrPanic, Result, TensorError};
-use crate::ops::{sum_all, sum_axis0};
+use crate::ops::{sum_all, sum_along};
 use crate::tensor::{Storage, Tensor};
 
 /// A gradient rule: from the gradient of an op's output to the gradient of one input.
@@ -373,15 +373,11 @@ pub(crate) fn sum_to(grad: &ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
     }
     let mut grad = CowArray::from(grad.view());
     while grad.ndim() > shape.len() {
-        grad = sum_axis0(grad.view()).into();
+        grad = sum_along(grad.view(), 0).into();
     }
     for (axis, &size) in shape.iter().enumerate() {
         if size == 1 && grad.shape()[axis] != 1 {
-            let sum = match axis {
-                0 => sum_axis0(grad.view()),
-                _ => grad.sum_axis(Axis(axis)),
-            };
-            grad = sum.insert_axis(Axis(axis)).into();
+            grad = sum_along(grad.view(), axis).insert_axis(Axis(axis)).into();
         }
     }
     grad.into_owned()

@@ -38,16 +38,14 @@ pub fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> 
     }
     let mut c = vec![0.0; n * m];
     if k > 0 && m == 1 {
-        // B is one column: each C[i] is the dot product of row i of A with it.
-        let b = b.as_standard_layout();
-        if let Some(a_t) = a.t().to_slice().filter(|_| !a.is_standard_layout()) {
-            // A is a transposed matrix, as in `G^T x`: its rows are the columns of `a_t`.
-            return Array2::from_shape_vec((n, 1), dot_columns(a_t, n, b.as_slice().unwrap()))
-                .unwrap();
+        // B is one column: each C[i] is the dot product of row i of A with it. A transposed
+        // A, as in `G^T x`, holds its rows as the columns of its numbers.
+        let (a, b) = (Strided::new(a), b.as_standard_layout());
+        let b = b.as_slice().unwrap();
+        if !a.row_major() {
+            return Array2::from_shape_vec((n, 1), dot_columns(&a.data, n, b)).unwrap();
         }
-        let (a, b) = (a.as_standard_layout(), b);
-        let (a, b) = (a.as_slice().unwrap(), b.as_slice().unwrap());
-        for (c, a_row) in c.iter_mut().zip(a.chunks_exact(k)) {
+        for (c, a_row) in c.iter_mut().zip(a.data.chunks_exact(k)) {
             *c = dot(a_row, b);
         }
     } else if k > 0 && m > 0 {
@@ -163,8 +161,7 @@ impl<'a> Strided<'a> {
     #[inline(always)]
     fn pack_rows(&self, i0: usize, panel: &mut [[f32; TILE_ROWS]]) {
         let k = panel.len();
-        let row_major = self.col_stride == 1;
-        if row_major {
+        if self.row_major() {
             let rows: [&[f32]; TILE_ROWS] =
                 std::array::from_fn(|r| &self.data[(i0 + r) * self.row_stride..][..k]);
             for (kk, a_k) in panel.iter_mut().enumerate() {
@@ -175,6 +172,12 @@ impl<'a> Strided<'a> {
                 a_k.copy_from_slice(&column[i0..][..TILE_ROWS]);
             }
         }
+    }
+
+    /// Whether `data` holds `A` row by row (else column by column).
+    #[inline(always)]
+    fn row_major(&self) -> bool {
+        self.col_stride == 1
     }
 
     #[inline(always)]

@@ -17,7 +17,7 @@ mod unary;
 
 pub(crate) use binary::zip_broadcast;
 pub use linalg::matmul_2d;
-pub(crate) use reduce::{dot, dot_columns, sum_all, sum_axis0, sum_map, zip_map_sum};
+pub(crate) use reduce::{dot, dot_columns, sum_all, sum_along, sum_map, zip_map_sum};
 pub use unary::tanh;
 
 use ndarray::{ArrayD, Zip};

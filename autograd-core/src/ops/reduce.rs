@@ -35,17 +35,18 @@ pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
 }
 
 avx2_fn! {
-/// The sum over axis 0 (the batch, for a bias gradient), `0 + row_0 + row_1 + ...` column by
-/// column: the same bits as ndarray's `sum_axis(Axis(0))`, which adds whole rows in this order
-/// whenever axis 0 is not the one stored contiguously, but without a new array per row.
-pub(crate) fn sum_axis0(data: ndarray::ArrayViewD<'_, f32>) -> ArrayD<f32> {
-    // Rows one after the other, with strides [columns, 1] exactly: then axis 1 is the one
-    // ndarray sees as contiguous (it picks the last of equal strides), so it adds rows.
-    let rows_contiguous = data.ndim() == 2
+/// The sum over one axis, with the same bits as ndarray's `sum_axis`. Over axis 0 of a matrix
+/// stored row by row (the batch, for a bias gradient) ndarray adds whole rows in order, `0 +
+/// row_0 + row_1 + ...`, but builds a new array for each row; here the rows go into one row.
+pub(crate) fn sum_along(data: ndarray::ArrayViewD<'_, f32>, axis: usize) -> ArrayD<f32> {
+    // Strides [columns, 1] exactly: then axis 1 is the one ndarray sees as contiguous (it picks
+    // the last of equal strides), so it adds rows.
+    let rows_of_a_matrix = axis == 0
+        && data.ndim() == 2
         && !data.is_empty()
         && data.strides() == [data.shape()[1] as isize, 1];
-    let Some(xs) = data.as_slice().filter(|_| rows_contiguous) else {
-        return data.sum_axis(Axis(0));
+    let Some(xs) = data.as_slice().filter(|_| rows_of_a_matrix) else {
+        return data.sum_axis(Axis(axis));
     };
     let mut sums = vec![0.0; data.shape()[1]];
     for row in xs.chunks_exact(sums.len()) {
@@ -181,7 +182,7 @@ fn axes(op: &'static str, dims: &[isize], ndim: usize) -> Result<Vec<usize>> {
 fn sum_keepdim(data: &ArrayD<f32>, axes: &[usize]) -> ArrayD<f32> {
     let mut out = data.clone();
     for &axis in axes {
-        out = out.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        out = sum_along(out.view(), axis).insert_axis(Axis(axis));
     }
     out
 }
@@ -327,7 +328,7 @@ impl Tensor {
 mod tests {
     use ndarray::{Array1, Array2, ArrayD, Axis};
 
-    use super::{dot, dot_columns, sum_all, sum_axis0, sum_map, zip_map_sum};
+    use super::{dot, dot_columns, sum_all, sum_along, sum_map, zip_map_sum};
 
     #[test]
     fn fused_sums_give_the_bits_of_summing_the_stored_terms() {
@@ -372,12 +373,13 @@ mod tests {
         for (n, m) in [(1, 1), (1000, 1), (3, 5), (1000, 64), (17, 16)] {
             let g = Array2::from_shape_fn((n, m), |(i, j)| value(i * m + j)).into_dyn();
             let expected = g.sum_axis(Axis(0));
-            assert_eq!(sum_axis0(g.view()), expected, "[{n}, {m}]");
+            assert_eq!(sum_along(g.view(), 0), expected, "[{n}, {m}]");
             let bits = |a: &ArrayD<f32>| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&sum_axis0(g.view())), bits(&expected), "[{n}, {m}]");
+            assert_eq!(bits(&sum_along(g.view(), 0)), bits(&expected), "[{n}, {m}]");
             // A transposed view goes through ndarray itself.
             let t = g.t();
-            assert_eq!(bits(&sum_axis0(t.view())), bits(&t.sum_axis(Axis(0))));
+            assert_eq!(bits(&sum_along(t.view(), 0)), bits(&t.sum_axis(Axis(0))));
+            assert_eq!(bits(&sum_along(g.view(), 1)), bits(&g.sum_axis(Axis(1))));
         }
     }
 }
