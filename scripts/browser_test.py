@@ -67,13 +67,20 @@ DEFAULT_NOTEBOOK = NOTEBOOKS / "02_autograd.ipynb"
 RUN_TIMEOUT = 900  # seconds for Run All; a cold build folder compiles the dependencies first
 
 # What specific lessons must show besides the generic checks: a line of text, and the cell
-# (by the start of its source) whose output must include a loaded image.
+# (by a line of its source) whose output must include a loaded image.
 EXPECT = {
     "02_autograd": {
         "text": ["epoch 1: w = 0.300, loss = 30.00000000", "Prediction after training: f(5) = 9.612"],
         "figure_cell": "plot::loss_curve",
     },
 }
+
+
+def is_figure_cell(stem: str, source: str) -> bool:
+    """Whether a line of the cell's source starts with the lesson's `figure_cell` (see EXPECT)."""
+    start = EXPECT.get(stem, {}).get("figure_cell")
+    return start is not None and any(line.startswith(start) for line in source.splitlines())
+
 
 # JupyterLab user settings for the test's own, empty config folder.
 LAB_SETTINGS = {
@@ -233,9 +240,9 @@ def judge(nb, stem: str, report: dict, committed: dict | None = None) -> tuple[l
         if line not in all_text:
             problems.append(f"no output shows {line!r}")
     if "figure_cell" in expect:
-        matching = [c for c, n in zip(cells, nb.cells) if n.source.startswith(expect["figure_cell"])]
+        matching = [c for c, n in zip(cells, nb.cells) if is_figure_cell(stem, n.source)]
         if not matching:
-            problems.append(f"no cell starts with {expect['figure_cell']!r}")
+            problems.append(f"no cell has a line starting with {expect['figure_cell']!r}")
         for cell in matching:
             if not any(img["width"] > 0 for out in cell["outputs"] for img in out["images"]):
                 problems.append(f"cell {cell['index']} ({expect['figure_cell']} ...): no figure shown as a loaded <img>")
@@ -338,8 +345,7 @@ def run_case(lab: Lab, case: Case, path: Path, timeout: float, committed: dict) 
     for old in OUT_DIR.glob(f"{case.name}*.png"):
         old.unlink()
     shot = OUT_DIR / f"{case.name}.png"
-    focus = next((i - 1 for i, c in enumerate(case.notebook.cells)
-                  if c.source.startswith(EXPECT.get(path.stem, {}).get("figure_cell", "\0"))), -1)
+    focus = next((i for i, c in enumerate(case.notebook.cells) if is_figure_cell(path.stem, c.source)), -1)
     command = [
         "node", str(DRIVER), "--url", lab.url, "--token", lab.token,
         "--path", path.relative_to(NOTEBOOKS).as_posix(), "--notebook", str(served),
@@ -414,10 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         cases += [
             Case("missing-kernel", prepared(path, "no-such-kernel"),
                  must_fail_with=["no-such-kernel"]),
-            # The lesson's first 11 cells (to `l.backward()`; enough to show the point, and fast)
-            # with, after `use autograd_core::prelude::*;`, a panic (which evcxr answers as a
-            # success: only stderr shows it) and a compile error.
-            Case("failing-cell", prepared(path, cells=11, inject={
+            # The lesson's first 10 cells (to `l.backward()`; enough to show the point, and fast)
+            # with, after the set-up cell's `use autograd_core::prelude::*;`, a panic (which evcxr
+            # answers as a success: only stderr shows it) and a compile error.
+            Case("failing-cell", prepared(path, cells=10, inject={
                 3: 'panic!("injected by the browser self-test");',
                 4: 'let injected: u32 = "not a number";',
             }), must_fail_with=["a panic: panicked: injected by the browser self-test",
