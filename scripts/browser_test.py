@@ -420,10 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         cases += [
             Case("missing-kernel", prepared(path, "no-such-kernel"),
                  must_fail_with=["no-such-kernel"]),
-            # The lesson's first 10 cells (to `l.backward()`; enough to show the point, and fast)
+            # The lesson's first 9 cells (to `l.backward()`; enough to show the point, and fast)
             # with, after the set-up cell's `use autograd_core::prelude::*;`, a panic (which evcxr
             # answers as a success: only stderr shows it) and a compile error.
-            Case("failing-cell", prepared(path, cells=10, inject={
+            Case("failing-cell", prepared(path, cells=9, inject={
                 3: 'panic!("injected by the browser self-test");',
                 4: 'let injected: u32 = "not a number";',
             }), must_fail_with=["a panic: panicked: injected by the browser self-test",
