@@ -236,7 +236,8 @@ impl Dense {
 }
 
 /// The MLP step by hand: forward, MSE, backward and SGD with plain loops over slices, with the
-/// crate's `tanh_f32`, compiled for AVX2 where the CPU has it (as the crate's own loops are).
+/// crate's `tanh_f32`, compiled for AVX-512 or AVX2 where the CPU has them (as the crate's own
+/// loops are).
 fn fused_mlp() -> impl FnMut() {
     manual_seed(0);
     let x = Tensor::rand(&[MLP_N, 1]);
@@ -258,9 +259,18 @@ fn fused_mlp() -> impl FnMut() {
     move || {
         #[cfg(target_arch = "x86_64")]
         {
+            #[target_feature(enable = "avx512f")]
+            unsafe fn step_avx512(mlp: &mut HandMlp, x: &[f32], y: &[f32]) -> f32 {
+                mlp.step(x, y)
+            }
             #[target_feature(enable = "avx2")]
             unsafe fn step_avx2(mlp: &mut HandMlp, x: &[f32], y: &[f32]) -> f32 {
                 mlp.step(x, y)
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F, checked just above.
+                black_box(unsafe { step_avx512(&mut mlp, &x, &y) });
+                return;
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU has AVX2, checked just above.

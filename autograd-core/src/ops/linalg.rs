@@ -5,7 +5,7 @@ use ndarray::{Array2, ArrayD, ArrayView2, Axis, Ix1, Ix2};
 use crate::autograd::{Op, Saved};
 use crate::error::{OrPanic, Result, TensorError};
 use crate::ops::{dot, dot_columns};
-use crate::simd::avx2_fn;
+use crate::simd::simd_fn;
 use crate::tensor::Tensor;
 
 /// Views a tensor's data as a matrix or a vector for ndarray's `dot`.
@@ -17,7 +17,7 @@ fn vector(a: &ArrayD<f32>) -> ndarray::ArrayView1<'_, f32> {
     a.view().into_dimensionality::<Ix1>().unwrap()
 }
 
-avx2_fn! {
+simd_fn! {
 /// `C = A B`, each `C[i][j]` summed over `k` left to right from rounded products, which is what
 /// PyTorch's CPU matmul gives for the small matrices of the lessons (ndarray's `dot` fuses and
 /// reorders). A column vector `B` is the exception: each `C[i]` is then a dot product, which
@@ -79,9 +79,9 @@ pub fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> 
 }
 
 /// How many rows and columns of `C` one [`tile`] computes: its 4 x 16 sums fill 8 of the 16
-/// AVX2 registers, so they stay there for the whole sum over `k` instead of being loaded and
-/// stored again at each step; each `k` then costs two loads of `B` and four of `A` for 64
-/// multiply-adds.
+/// AVX2 registers (4 of AVX-512's 32), so they stay there for the whole sum over `k` instead of
+/// being loaded and stored again at each step; each `k` then costs two loads of `B` (one with
+/// AVX-512) and four of `A` for 64 multiply-adds.
 const TILE_ROWS: usize = 4;
 const TILE_COLS: usize = 16;
 

@@ -23,7 +23,7 @@ pub use unary::tanh;
 use ndarray::{ArrayD, Zip};
 
 use crate::error::{Result, TensorError};
-use crate::simd::avx2_fn;
+use crate::simd::simd_fn;
 
 /// The shape of `a op b` under NumPy's broadcasting rule: align the shapes at the right; each
 /// pair of sizes must be equal, or one of them 1 (which is stretched to the other).
@@ -58,8 +58,8 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
     Ok(shape)
 }
 
-avx2_fn! {
-/// `f(a)` element by element, with AVX2 where the CPU has it. Many numbers stored row by row go
+simd_fn! {
+/// `f(a)` element by element, with AVX2 or AVX-512 where the CPU has them. Many numbers stored row by row go
 /// through blocks of 64 on the stack: a plain loop per block, which the compiler turns into
 /// vector instructions (ndarray's `mapv` pushes one number at a time, which it does not), and
 /// no zero-filled output to write twice. Anything else goes through `mapv`.
@@ -83,7 +83,7 @@ pub(crate) fn map(a: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> ArrayD<f32> {
 }
 }
 
-avx2_fn! {
+simd_fn! {
 fn zip_slices(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
     xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect()
 }

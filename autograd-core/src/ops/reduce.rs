@@ -5,7 +5,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use crate::autograd::Op;
 use crate::error::{OrPanic, Result};
 use crate::ops::normalize_dim;
-use crate::simd::avx2_fn;
+use crate::simd::simd_fn;
 use crate::tensor::Tensor;
 
 /// The sum of all elements, added in the order PyTorch's CPU kernel adds them, so that results
@@ -34,7 +34,7 @@ pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
     0.0 + partial.iter().skip(1).fold(partial[0], |sum, &p| sum + p)
 }
 
-avx2_fn! {
+simd_fn! {
 /// The sum over one axis, with the same bits as ndarray's `sum_axis`. Over axis 0 of a matrix
 /// stored row by row (the batch, for a bias gradient) ndarray adds whole rows in order, `0 +
 /// row_0 + row_1 + ...`, but builds a new array for each row; here the rows go into one row.
@@ -56,7 +56,7 @@ pub(crate) fn sum_along(data: ndarray::ArrayViewD<'_, f32>, axis: usize) -> Arra
 }
 }
 
-avx2_fn! {
+simd_fn! {
 /// `sum_i f(x_i)` without storing the `f(x_i)`: the same bits as `sum_all` of the mapped array.
 pub(crate) fn sum_map(data: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> f32 {
     let Some(xs) = data.as_slice().filter(|xs| xs.len() >= 16) else {
@@ -75,7 +75,7 @@ pub(crate) fn sum_map(data: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> f32 {
 }
 }
 
-avx2_fn! {
+simd_fn! {
 /// `sum_i a_i b_i`. Short products (under 16 terms, as in the lessons) add left to right; longer
 /// ones use eight running sums, so that a product of a million terms is not one long chain of
 /// dependent additions (4 cycles each) but runs at the speed of memory.
@@ -97,7 +97,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 }
 
-avx2_fn! {
+simd_fn! {
 /// `[dot(column j of M, b) for each j]` for a row-major `[k, n]` matrix `M` given as its numbers:
 /// the same bits as [`dot`] on each column, without first copying the columns out. This is the
 /// weight gradient `G^T x` of a layer with one input. Each running sum of `dot` becomes a row of
@@ -128,7 +128,7 @@ pub(crate) fn dot_columns(m: &[f32], n: usize, b: &[f32]) -> Vec<f32> {
 }
 }
 
-avx2_fn! {
+simd_fn! {
 /// `d_i = f(a_i, b_i)` and `sum_i g(d_i)` in one pass, for 16 numbers or more: the `d` and the
 /// same bits as `sum_map(d, g)`. The MSE loss, `d = x - y` and the sum of `d^2`, uses it.
 pub(crate) fn zip_map_sum(
