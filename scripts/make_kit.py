@@ -148,8 +148,8 @@ def inline_markdown(text: str) -> str:
 # Seconds per lesson, warm, on 2 cores (scripts/run_notebooks.py; README "For teachers"): shown for
 # lessons that the last run did not time.
 MEASURED_SECONDS = {
-    "01_manual_gradients": 21, "02_autograd": 22, "03_loss_and_optimizer": 17,
-    "04_module": 19, "05_noisy_data": 19, "06_beyond_a_line": 20,
+    "01_manual_gradients": 17, "02_autograd": 18, "03_loss_and_optimizer": 16,
+    "04_module": 16, "05_noisy_data": 15, "06_beyond_a_line": 17,
 }
 
 
