@@ -59,10 +59,10 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
 }
 
 simd_fn! {
-/// `f(a)` element by element, with AVX2 or AVX-512 where the CPU has them. Many numbers stored row by row go
-/// through blocks of 64 on the stack: a plain loop per block, which the compiler turns into
-/// vector instructions (ndarray's `mapv` pushes one number at a time, which it does not), and
-/// no zero-filled output to write twice. Anything else goes through `mapv`.
+/// `f(a)` element by element, with AVX2 or AVX-512 where the CPU has them. Many numbers stored
+/// row by row go through blocks of 64 on the stack: a plain loop per block, which the compiler
+/// turns into vector instructions (ndarray's `mapv` pushes one number at a time, which it does
+/// not), and no zero-filled output to write twice. Anything else goes through `mapv`.
 pub(crate) fn map(a: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> ArrayD<f32> {
     const BLOCK: usize = 64;
     let Some(xs) = (a.len() >= 4 * BLOCK).then(|| a.as_slice()).flatten() else {
