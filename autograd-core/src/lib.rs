@@ -5,6 +5,8 @@
 //! Where to look, from the bottom up:
 //! - [`tensor`](crate::Tensor): the `Tensor` handle, creation, the autograd flags, in-place updates;
 //! - `autograd.rs`: the tape (each op's `Node`), `no_grad`, and `backward()`;
+//! - `random.rs`: PyTorch's CPU generator, so that after [`manual_seed`] the draws of
+//!   `Tensor::rand`, `randn`, `randperm`, `nn::init` and `nn::Linear::new` are PyTorch's;
 //! - `ops/`: every op, its forward and its gradient rule side by side;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
@@ -56,7 +58,7 @@ pub use ops::broadcast_shapes;
 pub use ops::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
 pub use ops::tanh as tanh_f32;
-pub use random::manual_seed;
+pub use random::{initial_seed, manual_seed};
 pub use tensor::{Tensor, TensorData};
 
 /// Builds a tensor from a number or (nested) array literal: `torch.tensor(...)`.

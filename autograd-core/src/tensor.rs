@@ -176,7 +176,8 @@ impl Tensor {
         Tensor::ones(&other.shape())
     }
 
-    /// Uniform samples from [0, 1), from the generator seeded by [`crate::manual_seed`]: `torch.rand`.
+    /// Uniform samples from [0, 1), from the generator seeded by [`crate::manual_seed`]:
+    /// `torch.rand`, with PyTorch's numbers (see `random.rs`).
     ///
     /// ```
     /// use autograd_core::prelude::*;
@@ -185,10 +186,10 @@ impl Tensor {
     /// assert!(r.to_vec().iter().all(|&v| (0.0..1.0).contains(&v)));
     /// ```
     pub fn rand(shape: &[usize]) -> Tensor {
-        Tensor::from_array(random::fill(shape, random::uniform))
+        Tensor::from_array(random::uniform(shape, 0.0, 1.0))
     }
 
-    /// Samples from the standard normal distribution: `torch.randn`.
+    /// Samples from the standard normal distribution: `torch.randn`, with PyTorch's numbers.
     ///
     /// ```
     /// use autograd_core::prelude::*;
@@ -197,7 +198,24 @@ impl Tensor {
     /// assert!(r.mean().item().abs() < 0.05);
     /// ```
     pub fn randn(shape: &[usize]) -> Tensor {
-        Tensor::from_array(random::fill(shape, random::normal))
+        Tensor::from_array(random::normal(shape, 0.0, 1.0))
+    }
+
+    /// A random permutation of `0..n`: `torch.randperm(n)`, the same permutation as PyTorch's
+    /// from the same seed.
+    ///
+    /// PyTorch returns an int64 tensor; this crate's tensors hold `f32`, which cannot index, so
+    /// the indices come back as a `Vec<usize>`, ready to shuffle a dataset (`{:?}` prints them
+    /// as `[4, 1, 7]` where PyTorch prints `tensor([4, 1, 7])`).
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// manual_seed(0);
+    /// let perm = Tensor::randperm(10); // torch.randperm(10) after torch.manual_seed(0)
+    /// assert_eq!(perm, vec![4, 1, 7, 5, 3, 9, 0, 8, 6, 2]);
+    /// ```
+    pub fn randperm(n: usize) -> Vec<usize> {
+        random::randperm(n)
     }
 
     /// `start, start + step, ...` up to but excluding `end`: `torch.arange(start, end, step)`.

@@ -3,8 +3,8 @@
 use crate::nn::{display_as_repr, functional, init, Module};
 use crate::tensor::Tensor;
 
-/// `y = x W^T + b`: PyTorch's `nn.Linear`, with the same default initialisation
-/// (weight and bias uniform in ±1/sqrt(in_features)).
+/// `y = x W^T + b`: PyTorch's `nn.Linear`, with the same default initialisation (weight and
+/// bias uniform in ±1/sqrt(in_features)) and, after the same `manual_seed`, the same numbers.
 ///
 /// ```
 /// use autograd_core::prelude::*;
@@ -41,17 +41,19 @@ impl Linear {
     /// assert!(nn::Linear::with_bias(3, 1, false).bias.is_none());
     /// ```
     pub fn with_bias(in_features: usize, out_features: usize, bias: bool) -> Linear {
-        // PyTorch: kaiming_uniform_(a=sqrt(5)) for the weight, which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-        let bound = if in_features > 0 {
-            1.0 / (in_features as f32).sqrt()
-        } else {
-            0.0
-        };
+        // PyTorch's reset_parameters, in its order (the draws come one after the other):
+        // kaiming_uniform_(weight, a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with the
+        // bound computed through the gain in double; then the bias from U(-1/sqrt(fan_in), ..).
         let weight = Tensor::parameter(Tensor::zeros(&[out_features, in_features]));
-        init::uniform_(&weight, -bound, bound);
+        init::kaiming_uniform_(&weight, 5f64.sqrt());
         let bias = bias.then(|| {
+            // (PyTorch's bound is the integer 0 without inputs: U(0, 0), never -0.0)
+            let (low, high) = match init::fan_in(&weight) {
+                0 => (0.0, 0.0),
+                fan_in => (-1.0 / (fan_in as f64).sqrt(), 1.0 / (fan_in as f64).sqrt()),
+            };
             let b = Tensor::parameter(Tensor::zeros(&[out_features]));
-            init::uniform_(&b, -bound, bound);
+            init::uniform_(&b, low, high);
             b
         });
         Linear {
