@@ -1,6 +1,8 @@
 """Every lesson is also an example (`cargo run --example 02_autograd`) for people without Jupyter.
 This keeps the two in agreement: each line an example prints must appear, in the same order,
-among the lines the notebook's committed outputs print. Prints "N passed, M failed"."""
+among the lines the notebook's committed outputs print. And the lines the lesson's PyTorch
+programs print (autograd-core/tests/reference/, reference_checks.PRINTED) must appear there too,
+in order: the notebook prints what the PyTorch code beside it prints. Prints "N passed, M failed"."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+import reference_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "autograd-core" / "examples"
@@ -53,7 +57,11 @@ def main() -> int:
             continue
         lines = run.stdout.splitlines()
         missing = missing_line(lines, notebook_lines(path))
-        if missing is None:
+        pytorch = reference_checks.printed_problem(name, notebook_lines(path))
+        if pytorch is not None:
+            print(f"{name}: FAILED, {pytorch}")
+            failed += 1
+        elif missing is None:
             print(f"{name}: the example's {len(lines)} lines appear in the notebook, in order")
             passed += 1
         else:

@@ -391,7 +391,7 @@ def run_notebook(path: Path, update: bool, cwd: Path) -> Result:
         if problem:
             problem = f"disagrees with PyTorch: {problem}"
         else:
-            print(f"{display(path)}: numbers match the PyTorch reference ({reference_checks.CHECKS[path.stem][1]})")
+            print(f"{display(path)}: numbers match the PyTorch reference ({', '.join(reference_checks.files_for(path.stem))})")
     result = Result(path, problem, monotonic() - start, client.kernel_seconds, client.times)
     fresh = client.nb
     if problem:

@@ -55,6 +55,17 @@ fn main() {
         tutorial_grad / true_grad
     );
 
+    // The tutorial's own run: ten iterations, every one printed.
+    let mut w_10: f32 = 0.0;
+    println!("Prediction before training: f(5) = {:.3}", w_10 * 5.0);
+    for epoch in 0..10 {
+        let y_pred = forward(w_10, &x);
+        let l = loss(&y, &y_pred);
+        w_10 -= learning_rate * gradient_tutorial(&x, &y, &y_pred);
+        println!("epoch {}: w = {:.3}, loss = {:.8}", epoch + 1, w_10, l);
+    }
+    println!("Prediction after training: f(5) = {:.3}", w_10 * 5.0);
+
     let mut w_tutorial: f32 = 0.0;
     for epoch in 0..20 {
         let y_pred = forward(w_tutorial, &x);

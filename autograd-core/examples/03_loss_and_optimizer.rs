@@ -43,4 +43,22 @@ fn main() {
     println!("w.grad() after zero_grad: {:?}", w.grad());
     let w_best = 254.0 / 130.0;
     println!("w after 20 steps: {:.4}, best w: {:.4}", w.item(), w_best);
+
+    // The first PyTorch variant: five points, w from torch.rand(1) after manual_seed(0).
+    manual_seed(0);
+    let x5 = tensor!([1.0, 2.0, 3.0, 4.0, 6.0]);
+    let y5 = tensor!([2.0, 4.0, 6.0, 7.0, 12.0]);
+    let w5 = Tensor::rand(&[1]).requires_grad_(true);
+    println!("{}", w5);
+    let mut optimizer5 = optim::SGD::new(vec![w5.clone()], 0.01);
+    let mut losses5 = Vec::new();
+    for epoch in 0..10 {
+        let l = loss.forward(&forward(&w5, &x5), &y5);
+        l.backward();
+        optimizer5.step();
+        optimizer5.zero_grad();
+        println!("epoch {}: {}", epoch + 1, l);
+        losses5.push(l.item());
+    }
+    println!("w = {:.3}, loss = {:.8}", w5.item(), losses5[9]);
 }

@@ -33,10 +33,22 @@ fn main() {
     let y_clean = &x * 2.0 + 3.0;
     let noise_std = 2.0;
     let y_noisy = &y_clean + Tensor::randn(&[100, 1]) * noise_std;
-    println!("first three x: {:?}", &x.to_vec()[..3]);
+    println!(
+        "first three x: {}",
+        Tensor::from_vec(x.to_vec()[..3].to_vec(), &[3])
+    );
+
+    let (noisy_model, noisy_losses) = train(&x, &y_noisy, 500, 0.01);
+    for epoch in (100..=500).step_by(100) {
+        println!("epoch {epoch}: loss = {:.4}", noisy_losses[epoch - 1]);
+    }
+    let (w, b) = (
+        noisy_model.weight.item(),
+        noisy_model.bias.as_ref().unwrap().item(),
+    );
+    println!("w = {w:.4}, b = {b:.4}");
 
     let (clean_model, clean_losses) = train(&x, &y_clean, 500, 0.01);
-    let (noisy_model, noisy_losses) = train(&x, &y_noisy, 500, 0.01);
     describe("clean", &clean_model, &clean_losses);
     describe("noisy", &noisy_model, &noisy_losses);
     let (w, b) = (
@@ -45,8 +57,9 @@ fn main() {
     );
     println!("clean: w = {w:.4} (true 2), b = {b:.4} (true 3)");
     let floor = noisy_losses[noisy_losses.len() - 1];
+    let noise_mean_square = (&y_noisy - &y_clean).pow(2.0).mean().item();
     println!(
-        "noisy: loss floor {floor:.3}, noise variance {:.3}",
+        "noisy: loss floor {floor:.3}, noise variance {:.3}, mean square of these 100 noise values {noise_mean_square:.3}",
         noise_std * noise_std
     );
 }

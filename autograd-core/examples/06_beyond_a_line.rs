@@ -71,7 +71,8 @@ fn main() {
         ("Adam", &adam_losses),
     ] {
         println!(
-            "{name:>15}: loss after 100 epochs {:.4}, after {epochs} {:.4}",
+            "{name:>15}: epoch 1 {:.4}, epoch 100 {:.4}, epoch {epochs} {:.4}",
+            losses[0],
             losses[99],
             losses[epochs - 1]
         );
@@ -86,6 +87,6 @@ fn main() {
             &y,
             300,
         );
-        println!("lr {lr:>5}: loss after 300 epochs {:.4}", losses[299]);
+        println!("lr {lr:>5?}: loss after 300 epochs {:.4}", losses[299]);
     }
 }
