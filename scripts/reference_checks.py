@@ -2,8 +2,9 @@
 
 After a lesson's cells have run, the harness runs one more cell in the same kernel (a probe,
 not saved in the notebook) that prints the lesson's variables as JSON, and compares them here
-with the reference traces in ../shared/reference/ (see its README). The references are never
-copied into the notebooks; a lesson whose numbers drift from PyTorch fails the test.
+with PyTorch's traces in autograd-core/tests/reference/ (see its README; scripts/make_reference.py
+writes them). The references are never copied into the notebooks; a lesson whose numbers drift
+from PyTorch fails the test.
 
 Every value is compared as float32 bits: the lessons reproduce PyTorch exactly. Only the
 tutorial's np.dot run (BLAS sums in its own order) is compared within relative 1e-5.
@@ -15,7 +16,7 @@ import json
 import struct
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent.parent / "autograd-core" / "tests" / "reference"
 
 # lesson stem -> (probe code, reference file, [(probe key, reference path, how)])
 # A reference path is a list of keys; an int index picks from a list (-1: the last epoch).
@@ -89,7 +90,7 @@ def compare(stem: str, probe_stdout: str) -> str | None:
     _, file, fields = CHECKS[stem]
     path = REFERENCE / file
     if not path.exists():
-        return f"PyTorch reference {file} not found in shared/reference beside the repo"
+        return f"PyTorch reference {file} not found in {REFERENCE} (`make reference` writes it)"
     reference = json.loads(path.read_text())
     try:
         ours = json.loads(probe_stdout.strip().splitlines()[-1])
