@@ -31,15 +31,21 @@ figures:
 # make bench        time one training step of autograd-core (bench/README.md)
 # make bench-torch  the same cases in PyTorch and NumPy, side by side with the Rust numbers
 #                   (needs torch: BENCH_PYTHON=path/to/venv/bin/python, see bench/README.md)
+# make reference    rewrite PyTorch's traces in autograd-core/tests/reference/ with the pinned
+#                   torch of bench/requirements.txt (scripts/make_reference.py; make test never
+#                   needs torch: the traces are committed)
 BENCH_PYTHON ?= .venv-bench/bin/python
 
-.PHONY: bench bench-torch
+.PHONY: bench bench-torch reference
 
 bench:
 	cargo bench -p autograd-core --bench training_step
 
 bench-torch:
 	$(BENCH_PYTHON) bench/compare_torch.py --with-rust
+
+reference:
+	$(BENCH_PYTHON) scripts/make_reference.py
 
 # make kit           the classroom kit in kit/: student copies without solutions, HTML exports,
 #                    index.html (scripts/make_kit.py; README "For teachers")

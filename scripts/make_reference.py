@@ -26,9 +26,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-from torch import nn
+# MKL picks its matrix-product kernels by CPU, some with fused multiply-adds: 14 of the 100
+# grad_w of linear_module.json differ in the last bits between machines. Its conditional
+# numerical reproducibility mode makes every machine compute them the same way (set before
+# MKL starts, so before torch is imported).
+os.environ["MKL_CBWR"] = "COMPATIBLE"
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "autograd-core" / "tests" / "reference"
 PINNED = {"torch": "2.15.0", "numpy": "2.4.6"}
@@ -67,6 +73,7 @@ def meta(name: str) -> dict:
         "machine": platform.machine(),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "num_threads": torch.get_num_threads(),
+        "mkl_cbwr": os.environ["MKL_CBWR"],
         "number_format": NUMBER_FORMAT,
         "file": name,
     }
@@ -103,6 +110,397 @@ def divergence(ours, theirs) -> dict:
         "n": int(a.size),
         "max_abs": float(diff.max()),
         "max_rel": float((diff / np.abs(b.astype(np.float64))).max()),
+    }
+
+
+# ---------------------------------------------------------------- lessons 01-04: the fits
+
+X4 = [1.0, 2.0, 3.0, 4.0]
+Y4 = [2.0, 4.0, 6.0, 8.0]
+X6 = [1.0, 2.0, 3.0, 4.0, 6.0, 8.0]
+Y6 = [2.0, 4.0, 6.0, 8.0, 11.0, 16.0]
+
+
+def printed(ws, losses, f5_before, f5_after, every: int) -> list[str]:
+    """The lines the tutorials print: every `every` epochs, w to 3 and the loss to 8 decimals."""
+    lines = [f"Prediction before training: f(5) = {f5_before:.3f}"]
+    lines += [
+        f"epoch {e + 1}: w = {ws[e]:.3f}, loss = {losses[e]:.8f}"
+        for e in range(0, len(ws), every)
+    ]
+    return lines + [f"Prediction after training: f(5) = {f5_after:.3f}"]
+
+
+def naive_f32_fit(x, y, lr, epochs, w=0.0, b=None, mse_loss=False):
+    """The same fit written plainly in float32 (NumPy scalars, sums left to right, no fused
+    multiply-add), to show how far a straightforward implementation lands from PyTorch. The
+    gradient is mean(2 d x), or with `mse_loss` MSELoss's sum(d * f32(2/N) * x)."""
+    x = [np.float32(v) for v in x]
+    y = [np.float32(v) for v in y]
+    n = np.float32(len(x))
+    w, lr = np.float32(w), np.float32(lr)
+    b = None if b is None else np.float32(b)
+    ws, bs, losses = [], [], []
+    for _ in range(epochs):
+        pred = [w * xi + b if b is not None else w * xi for xi in x]
+        diff = [p - yi for p, yi in zip(pred, y)]
+        loss = np.float32(0)
+        for d in diff:
+            loss = loss + d * d
+        loss = loss / n
+        if mse_loss:
+            # dL/dpred = d * f32(2/N), then the chain rule through w*x + b
+            g = [d * np.float32(2 / len(x)) for d in diff]
+            grad_w = np.float32(0)
+            for gi, xi in zip(g, x):
+                grad_w = grad_w + gi * xi
+            grad_b = np.float32(0)
+            for gi in g:
+                grad_b = grad_b + gi
+        else:
+            grad_w = np.float32(0)
+            for d, xi in zip(diff, x):
+                grad_w = grad_w + np.float32(2) * d * xi
+            grad_w = grad_w / n
+            grad_b = None
+        if b is not None:
+            b = b - lr * grad_b
+        w = w - lr * grad_w
+        ws.append(w)
+        bs.append(b)
+        losses.append(loss)
+    return ws, bs, losses
+
+
+def scalar_fit(w, f5_before, ws, losses, grads) -> dict:
+    """The trace of a one-weight fit y = w x: per epoch, then f(5) before and after."""
+    return {
+        "f5_before": f5_before,
+        "f5_after": (w * 5).item(),
+        "w": ws,
+        "loss": losses,
+        "grad": grads,
+    }
+
+
+def autograd_run(epochs: int, dtype=torch.float32) -> dict:
+    """Lesson 02: w * x, loss ((y - y_hat)**2).mean(), update by hand under no_grad."""
+    x = torch.tensor(X4, dtype=dtype)
+    y = torch.tensor(Y4, dtype=dtype)
+    w = torch.tensor(0.0, dtype=dtype, requires_grad=True)
+    lr = 0.01
+    f5_before = (w * 5).item()
+    ws, losses, grads = [], [], []
+    grad_zero = True
+    for _ in range(epochs):
+        y_hat = w * x
+        l = ((y - y_hat) ** 2).mean()
+        l.backward()
+        grads.append(w.grad.item())
+        with torch.no_grad():
+            w -= lr * w.grad
+        w.grad.zero_()
+        grad_zero = grad_zero and w.grad.item() == 0.0
+        ws.append(w.item())
+        losses.append(l.item())
+    return {**scalar_fit(w, f5_before, ws, losses, grads), "grad_is_zero_after_zero_": grad_zero}
+
+
+def seed_autograd_w() -> dict:
+    runs = {}
+    for epochs, every in [(20, 2), (100, 10)]:
+        r = autograd_run(epochs)
+        r64 = autograd_run(epochs, torch.float64)
+        naive_w, _, naive_loss = naive_f32_fit(X4, Y4, 0.01, epochs)
+        runs[f"iters_{epochs}"] = {
+            "n_iters": epochs,
+            "lr": 0.01,
+            "dtype": "float32",
+            "f5_before": f32(r["f5_before"]),
+            "f5_after": f32(r["f5_after"]),
+            "epoch": list(range(1, epochs + 1)),
+            "w": floats(r["w"]),
+            "loss": floats(r["loss"]),
+            "grad": floats(r["grad"]),
+            "printed": printed(r["w"], r["loss"], r["f5_before"], r["f5_after"], every),
+            "grad_is_zero_after_zero_": r["grad_is_zero_after_zero_"],
+            "naive_f32_divergence": {
+                "w": divergence(naive_w, r["w"]),
+                "loss": divergence(naive_loss, r["loss"]),
+            },
+            "float64_reference": {
+                "w": f64s(r64["w"]),
+                "loss": f64s(r64["loss"]),
+                "grad": f64s(r64["grad"]),
+                "f5_after": r64["f5_after"],
+            },
+        }
+    return {
+        "program": (
+            "X=[1,2,3,4], Y=[2,4,6,8] float32; w=tensor(0.0, requires_grad=True); forward=w*x; "
+            "loss=((y-y_hat)**2).mean(); lr=0.01; each iteration: y_hat=forward(X); "
+            "l=loss(Y,y_hat); l.backward(); with no_grad: w -= lr*w.grad; w.grad.zero_()"
+        ),
+        "fields": (
+            "per epoch (1-based): loss and grad are the values computed in that epoch (before "
+            "the update); w is after the update. f5 = forward(5) = w*5."
+        ),
+        "analytic": {
+            "grad_formula": "dL/dw = mean(2*x*(w*x-y)) = 15*(w-2)",
+            "contraction_per_step": "w_{k+1}-2 = (1-0.01*15)*(w_k-2) = 0.85*(w_k-2)",
+            "w_after_n": "2*(1-0.85**n)",
+        },
+        "runs": runs,
+    }
+
+
+def numpy_run(variant: str, epochs: int, dtype=np.float32, literal: bool = False) -> dict:
+    """Lesson 01: the gradient by hand in NumPy, the tutorial's np.dot version or the mean."""
+    x = np.array(X4, dtype=dtype)
+    y = np.array(Y4, dtype=dtype)
+    # literal: w and lr as Python floats, as the tutorial text writes them
+    w, lr = (0.0, 0.01) if literal else (dtype(0.0), dtype(0.01))
+    f5_before = w * dtype(5)
+    ws, losses, dws = [], [], []
+    for _ in range(epochs):
+        y_pred = w * x
+        loss = ((y_pred - y) ** 2).mean()
+        if variant == "tutorial_np_dot":
+            dw = np.dot(2 * x, y_pred - y).mean()
+        else:
+            dw = (2 * x * (y_pred - y)).mean()
+        w -= lr * dw
+        ws.append(w)
+        losses.append(loss)
+        dws.append(dw)
+    return {
+        "f5_before": f5_before,
+        "f5_after": w * dtype(5),
+        "w": ws,
+        "loss": losses,
+        "dw": dws,
+        "dtype": np.asarray(w).dtype.name,
+    }
+
+
+def manual_numpy() -> dict:
+    runs = {}
+    for variant in ["tutorial_np_dot", "corrected_mean"]:
+        for epochs in [10, 20]:
+            r = numpy_run(variant, epochs)
+            runs[f"{variant}_iters_{epochs}"] = {
+                "n_iters": epochs,
+                "variant": variant,
+                "dtype_of_w_at_end": r["dtype"],
+                "f5_before": f32(r["f5_before"]),
+                "f5_after": f32(r["f5_after"]),
+                "epoch": list(range(1, epochs + 1)),
+                "w": floats(r["w"]),
+                "loss": floats(r["loss"]),
+                "dw": floats(r["dw"]),
+                "printed": printed(r["w"], r["loss"], r["f5_before"], r["f5_after"], 2),
+            }
+    literal = numpy_run("corrected_mean", 20, literal=True)
+    explicit = numpy_run("corrected_mean", 20)
+    float64 = {}
+    for variant in ["tutorial_np_dot", "corrected_mean"]:
+        r = numpy_run(variant, 20, np.float64)
+        float64[f"{variant}_iters_20"] = {
+            "w": f64s(r["w"]),
+            "loss": f64s(r["loss"]),
+            "dw": f64s(r["dw"]),
+            "f5_after": float(r["f5_after"]),
+        }
+    torch_w = autograd_run(20)["w"]
+    return {
+        "program": (
+            "X=[1,2,3,4], Y=[2,4,6,8] np.float32; w=np.float32(0); lr=np.float32(0.01); "
+            "y_pred=w*X; loss=((y_pred-y)**2).mean(); tutorial_np_dot: "
+            "dw=np.dot(2*x, y_pred-y).mean(); corrected_mean: dw=(2*x*(y_pred-y)).mean(); "
+            "w -= lr*dw"
+        ),
+        "fields": "per epoch: loss and dw computed in that epoch (before update); w after update.",
+        "why_numpy_converged_faster": (
+            "np.dot returns a 0-d scalar, so .mean() is a no-op: dw_tutorial = sum(2x(wx-y)) = "
+            "N * dw_true (N=4). The numpy lesson therefore ran with an effective learning rate "
+            "of 4*0.01 = 0.04. True gradient: dw = 15*(w-2) -> error contracts by 1-0.15 = 0.85 "
+            "per step (w_20 = 2*(1-0.85**20) = 1.922, f(5)=9.61). Tutorial gradient: 60*(w-2) "
+            "-> contracts by 1-0.60 = 0.40 per step (w_20 = 2*(1-0.4**20) ~ 2.0, f(5)=10.000). "
+            "The autograd version is correct; it just uses the true gradient."
+        ),
+        "contraction": {"corrected": 0.85, "tutorial_np_dot": 0.4},
+        "literal_tutorial_code_python_float_w_lr": {
+            "note": (
+                "w=0.0 and lr=0.01 as Python floats, as in the tutorial text. Under NumPy>=2 "
+                "(NEP 50) everything stays float32 and the trace is bit-identical to the "
+                "explicit-float32 run; under NumPy 1.x, w would silently become float64 after "
+                "the first update."
+            ),
+            "dtype_of_w_at_end": literal["dtype"],
+            "identical_to_explicit_float32": floats(literal["w"]) == floats(explicit["w"])
+            and floats(literal["loss"]) == floats(explicit["loss"]),
+        },
+        "float64_reference": float64,
+        "corrected_vs_torch_autograd_20": {
+            "w_identical_bits": floats(explicit["w"]) == floats(torch_w),
+            "w_divergence": divergence(explicit["w"], torch_w),
+        },
+        "runs": runs,
+    }
+
+
+def sgd_run(loss_args: str = "pred_first", dtype=torch.float32) -> dict:
+    """Lesson 03: w * x, nn.MSELoss, optim.SGD(lr=0.01), 20 epochs."""
+    x = torch.tensor(X6, dtype=dtype)
+    y = torch.tensor(Y6, dtype=dtype)
+    w = torch.tensor(0.0, dtype=dtype, requires_grad=True)
+    loss = torch.nn.MSELoss()
+    optimizer = torch.optim.SGD([w], lr=0.01)
+    f5_before = (w * 5).item()
+    ws, losses, grads = [], [], []
+    for _ in range(20):
+        y_pred = w * x
+        l = loss(y_pred, y) if loss_args == "pred_first" else loss(y, y_pred)
+        l.backward()
+        grads.append(w.grad.item())
+        optimizer.step()
+        optimizer.zero_grad()
+        ws.append(w.item())
+        losses.append(l.item())
+    return {**scalar_fit(w, f5_before, ws, losses, grads), "grad_after_zero_grad": w.grad}
+
+
+def optim_sgd() -> dict:
+    r = sgd_run()
+    swapped = sgd_run("target_first")
+    r64 = sgd_run(dtype=torch.float64)
+    naive_w, _, naive_loss = naive_f32_fit(X6, Y6, 0.01, 20, mse_loss=True)
+    return {
+        "program": (
+            "X=[1,2,3,4,6,8], Y=[2,4,6,8,11,16] float32; w=tensor(0.0, requires_grad=True); "
+            "forward=w*x; loss=nn.MSELoss(); optimizer=optim.SGD([w], lr=0.01); 20 iterations: "
+            "y_pred=forward(X); l=loss(y_pred, Y); l.backward(); optimizer.step(); "
+            "optimizer.zero_grad()"
+        ),
+        "fields": "loss, grad computed in that epoch; w after optimizer.step(). f5 = w*5.",
+        "notes": [
+            "optimizer.zero_grad() defaults to set_to_none=True: w.grad is None afterwards "
+            "(w_grad_after_optimizer_zero_grad = null).",
+            "torch MSELoss backward computes (input-target) * f32(2/N) * grad_out.",
+            "w converges to sum(xy)/sum(x^2) = 266/130 = 2.04615...",
+        ],
+        "result": {
+            "f5_before": f32(r["f5_before"]),
+            "f5_after": f32(r["f5_after"]),
+            "epoch": list(range(1, 21)),
+            "w": floats(r["w"]),
+            "loss": floats(r["loss"]),
+            "grad": floats(r["grad"]),
+            "w_grad_after_optimizer_zero_grad": r["grad_after_zero_grad"],
+        },
+        "tutorial_argument_order_loss(Y, y_pred)": {
+            "identical_bits_to_loss(y_pred, Y)": floats(swapped["w"]) == floats(r["w"])
+            and floats(swapped["loss"]) == floats(r["loss"]),
+            "w": floats(swapped["w"]),
+        },
+        "float64_reference": {
+            "w": f64s(r64["w"]),
+            "loss": f64s(r64["loss"]),
+            "f5_after": r64["f5_after"],
+        },
+        "naive_f32_divergence": {
+            "w": divergence(naive_w, r["w"]),
+            "loss": divergence(naive_loss, r["loss"]),
+        },
+    }
+
+
+class LinearRegression(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(1, 1)
+
+    def forward(self, x):
+        return self.lin(x)
+
+
+def linear_run(w0: float, b0: float, subclass: bool = False, dtype=torch.float32) -> dict:
+    """Lesson 04: nn.Linear(1, 1) with hand-set weights, MSELoss, SGD(lr=0.015), 100 steps."""
+    x = torch.tensor([[v] for v in X6], dtype=dtype)
+    y = torch.tensor([[v] for v in Y6], dtype=dtype)
+    model = (LinearRegression() if subclass else torch.nn.Linear(1, 1)).to(dtype)
+    lin = model.lin if subclass else model
+    with torch.no_grad():
+        lin.weight.fill_(w0)
+        lin.bias.fill_(b0)
+    loss = torch.nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.015)
+    five = torch.tensor([5.0], dtype=dtype)
+    trace = {"f5_before": model(five).item(), "init_w": lin.weight.item(), "init_b": lin.bias.item()}
+    for key in ["w", "b", "loss", "grad_w", "grad_b"]:
+        trace[key] = []
+    for _ in range(100):
+        l = loss(model(x), y)
+        l.backward()
+        trace["grad_w"].append(lin.weight.grad.item())
+        trace["grad_b"].append(lin.bias.grad.item())
+        optimizer.step()
+        optimizer.zero_grad()
+        trace["w"].append(lin.weight.item())
+        trace["b"].append(lin.bias.item())
+        trace["loss"].append(l.item())
+    trace["f5_after"] = model(five).item()
+    return trace
+
+
+def linear_module() -> dict:
+    cases = {}
+    for w0, b0 in [(-0.5, 0.25)]:
+        r = linear_run(w0, b0)
+        sub = linear_run(w0, b0, subclass=True)
+        r64 = linear_run(w0, b0, dtype=torch.float64)
+        naive_w, naive_b, naive_loss = naive_f32_fit(X6, Y6, 0.015, 100, w0, b0, mse_loss=True)
+        keys = ["w", "b", "loss", "grad_w", "grad_b"]
+        cases[f"w{w0}_b{b0}"] = {
+            "f5_before": f32(r["f5_before"]),
+            "f5_after": f32(r["f5_after"]),
+            **{k: floats(r[k]) for k in keys},
+            "module_subclass_identical_bits": all(floats(sub[k]) == floats(r[k]) for k in keys),
+            "naive_f32_divergence": {
+                "w": divergence(naive_w, r["w"]),
+                "b": divergence(naive_b, r["b"]),
+                "loss": divergence(naive_loss, r["loss"]),
+            },
+            "float64_reference": {
+                "w": f64s(r64["w"]),
+                "b": f64s(r64["b"]),
+                "loss": f64s(r64["loss"]),
+                "f5_after": r64["f5_after"],
+            },
+            "init": {"w": w0, "b": b0, "w_f32": f32(r["init_w"]), "b_f32": f32(r["init_b"])},
+        }
+    a = np.stack([np.array(X6), np.ones(len(X6))], axis=1)
+    (w_ls, b_ls), *_ = np.linalg.lstsq(a, np.array(Y6), rcond=None)
+    return {
+        "program": (
+            "model=nn.Linear(1,1) (weight, bias set with fill_ under no_grad), "
+            "X=[[1],[2],[3],[4],[6],[8]], Y=[[2],[4],[6],[8],[11],[16]] float32, nn.MSELoss(), "
+            "optim.SGD(model.parameters(), lr=0.015), 100 iterations: y_pred=model(X); "
+            "l=loss(y_pred,Y); l.backward(); optimizer.step(); optimizer.zero_grad(). The same "
+            "with class LinearRegression(nn.Module) wrapping self.lin=nn.Linear(1,1): "
+            "bit-identical."
+        ),
+        "fields": (
+            "per iteration: loss, grad_w, grad_b computed in that iteration; w, b after the "
+            "step. f5 = model(tensor([5.]))."
+        ),
+        "least_squares_solution_f64": {
+            "w": float(w_ls),
+            "b": float(b_ls),
+            "f5": float(w_ls * 5 + b_ls),
+        },
+        "notes": ["Linear(1,1) forward on CPU is x*w then +b, two roundings (checked: no FMA)."],
+        "cases": cases,
     }
 
 
@@ -527,6 +925,10 @@ INTERNAL = {"draws_default": lambda: draws([0, 42])}
 # ------------------------------------------------------------------------------ the registry
 
 FILES = {
+    "seed_autograd_w.json": seed_autograd_w,
+    "manual_numpy.json": manual_numpy,
+    "optim_sgd.json": optim_sgd,
+    "linear_module.json": linear_module,
     "random_draws.json": random_draws,
     "lesson01_numpy_10.json": lesson01_numpy_10,
     "lesson03_rand_weight.json": lesson03_rand_weight,

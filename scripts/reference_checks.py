@@ -219,7 +219,7 @@ def compare(stem: str, probe_stdout: str) -> str | None:
     for file in files_for(stem):
         path = REFERENCE / file
         if not path.exists():
-            return f"PyTorch reference {file} not found in autograd-core/tests/reference (scripts/make_reference.py writes it)"
+            return f"PyTorch reference {file} not found in {REFERENCE} (`make reference` writes it)"
         references[file] = json.loads(path.read_text())
     try:
         ours = parse_probe(probe_stdout)

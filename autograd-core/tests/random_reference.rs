@@ -8,39 +8,18 @@
 
 use std::sync::Mutex;
 
+mod common;
+
 use autograd_core::prelude::*;
+use common::{assert_bits, floats};
 use serde_json::Value;
 
 /// The generator is global: the tests of this file take turns.
 static GENERATOR: Mutex<()> = Mutex::new(());
 
-fn reference() -> Value {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/random_draws.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    let list = v.as_array().expect("a list of numbers");
-    list.iter().map(|x| x.as_f64().unwrap() as f32).collect()
-}
-
 fn indices(v: &Value) -> Vec<usize> {
     let list = v.as_array().expect("a list of indices");
     list.iter().map(|x| x.as_u64().unwrap() as usize).collect()
-}
-
-fn assert_bits(what: &str, ours: &[f32], torch: &[f32]) {
-    assert_eq!(ours.len(), torch.len(), "{what}: length");
-    for (i, (a, b)) in ours.iter().zip(torch).enumerate() {
-        assert_eq!(
-            a.to_bits(),
-            b.to_bits(),
-            "{what}[{i}]: ours {a:e}, PyTorch {b:e}"
-        );
-    }
 }
 
 /// The kernel PyTorch would run here (AVX2 and FMA on x86-64), as the crate picks it.
@@ -164,7 +143,7 @@ fn check_kernel(reference: &Value, kernel: &str) -> usize {
 #[test]
 fn draws_equal_pytorch_on_this_cpu() {
     let _turn = GENERATOR.lock().unwrap_or_else(|p| p.into_inner());
-    let reference = reference();
+    let reference = common::reference("random_draws.json");
     // 4 seeds x 6 sizes x 4 kinds, 3 Linear shapes x 4 seeds, 2 randperm x 4 seeds, 16 calls x 4
     let checked = check_kernel(&reference, native_kernel());
     assert!(checked >= 48, "only {checked} cases checked");
@@ -174,7 +153,7 @@ fn draws_equal_pytorch_on_this_cpu() {
 #[test]
 fn draws_equal_pytorch_scalar_kernels() {
     let _turn = GENERATOR.lock().unwrap_or_else(|p| p.into_inner());
-    let reference = reference();
+    let reference = common::reference("random_draws.json");
     std::env::set_var("ATEN_CPU_CAPABILITY", "default");
     let checked = std::panic::catch_unwind(|| check_kernel(&reference, "default"));
     std::env::remove_var("ATEN_CPU_CAPABILITY");

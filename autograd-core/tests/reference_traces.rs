@@ -1,54 +1,13 @@
-//! The lesson programs against PyTorch's own traces in `../shared/reference/` (see its README).
-//! The first two are compared bit for bit; the ones with `MSELoss` within relative 1e-5, because
-//! PyTorch's vectorised sum rounds differently in the last bits.
+//! The lesson programs against PyTorch's own traces in `tests/reference/` (see its README;
+//! `scripts/make_reference.py` writes them). The first two are compared bit for bit; the ones
+//! with `MSELoss` within relative 1e-5, because PyTorch's vectorised sum rounds differently in the
+//! last bits.
+
+mod common;
 
 use autograd_core::prelude::*;
+use common::{assert_bits, assert_close, floats, reference};
 use ndarray::{arr1, Array1};
-use serde_json::Value;
-
-fn reference(file: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference")
-        .join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the PyTorch reference {}: {e} (shared/ must sit beside the repo)",
-            path.display()
-        )
-    });
-    serde_json::from_str(&text).unwrap()
-}
-
-/// A JSON list of float32 values widened to f64, back as the exact f32s.
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
-fn assert_bits(name: &str, ours: &[f32], torch: &[f32]) {
-    assert_eq!(ours.len(), torch.len(), "{name}: length");
-    for (i, (a, b)) in ours.iter().zip(torch).enumerate() {
-        assert_eq!(
-            a.to_bits(),
-            b.to_bits(),
-            "{name}[{i}]: ours {a:e}, PyTorch {b:e}"
-        );
-    }
-}
-
-fn assert_close(name: &str, ours: &[f32], torch: &[f32]) {
-    assert_eq!(ours.len(), torch.len(), "{name}: length");
-    for (i, (a, b)) in ours.iter().zip(torch).enumerate() {
-        let rel = ((a - b).abs() / b.abs().max(f32::MIN_POSITIVE)) as f64;
-        assert!(
-            rel <= 1e-5 || a == b,
-            "{name}[{i}]: ours {a:e}, PyTorch {b:e}, relative error {rel:e}"
-        );
-    }
-}
 
 /// The lesson 02 loop, recording (w after the update, loss, grad) per epoch.
 fn autograd_fit(epochs: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
