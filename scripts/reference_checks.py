@@ -30,24 +30,24 @@ REFERENCE = Path(__file__).resolve().parent.parent / "autograd-core" / "tests" /
 
 # Lesson 05 (100 points): PyTorch sums the 100 squared errors and the 100 terms of each gradient
 # in 16-lane blocks. The data and the initial weights are exact (bits); losses differ from
-# PyTorch's by at most 4.2e-6 relative (clean run, epoch 152; noisy run 3.6e-7), the final w
+# PyTorch's by at most 4.2e-6 relative (clean run, epoch 152; noisy run 3.0e-7), the final w
 # and b, the sigma = 6 floor and the exercise's epoch count are exact.
 TOL05 = 1e-5
 # Lesson 06 (200 points, 32-wide layers): PyTorch's sin differs from ours in 3 of the 200
-# labels by one ulp (8.3e-8 relative); its matrix products add in another order, with fused
-# multiply-adds. SGD's losses stay within 5.4e-7 of PyTorch's for all 1500 epochs (the learning
-# rates 0.005 and 0.05 for 300: 2.8e-7), momentum's within 4.5e-7 up to its epoch 398 and
-# Adam's up to its epoch 125; after that each loss spike amplifies the difference (momentum
-# 0.64, Adam 1.9 relative at worst). At epoch 1500 they are back within 1.2e-4 (momentum) and
-# 3.4e-4 (Adam) of PyTorch's; the ReLU exercise's Adam run within 1.3e-2. The runs with lr 0.5
-# and 2.0 overflow at the same epochs as PyTorch's (20 and 13).
+# labels by one ulp (8.3e-8 relative); its matrix products add in another order, in vector
+# blocks. SGD's losses stay within 6.6e-7 of PyTorch's for all 1500 epochs (the learning rates
+# 0.005 and 0.05 within 2.8e-7 for 300), momentum's within 1e-6 up to its epoch 397 and Adam's
+# up to its epoch 125; from there each loss spike amplifies the difference (up to 2.4 and 1.9
+# relative). At epoch 1500 they are back within 1.8e-3 (momentum) and 6.8e-4 (Adam) of
+# PyTorch's, the ReLU exercise's Adam run within 4.1e-2. The runs with lr 0.5 and 2.0 overflow
+# at the same epochs as PyTorch's (20 and 13).
 TOL06 = 1e-6
 TOL06_Y = 1e-7
-AGREE06_MOMENTUM = slice(0, 398)
+AGREE06_MOMENTUM = slice(0, 397)
 AGREE06_ADAM = slice(0, 125)
-TOL06_MOMENTUM_LAST = 2e-4
-TOL06_ADAM_LAST = 5e-4
-TOL06_RELU_LAST = 2e-2
+TOL06_MOMENTUM_LAST = 2e-3
+TOL06_ADAM_LAST = 1e-3
+TOL06_RELU_LAST = 5e-2
 
 # lesson stem -> (probe code, [(probe key, reference file, reference path, how)])
 # A reference path is a list of keys; an int index picks from a list (-1: the last epoch), a
