@@ -28,14 +28,18 @@
 //! starts from 67280421310721, the seed of a newly constructed C++ `CPUGeneratorImpl`, so that a
 //! lesson that forgets `manual_seed` still draws the same numbers every run.
 //!
-//! Why MT19937 is written out (40 lines) instead of taken from `rand_mt`: the evcxr kernel
-//! analyses every crate in a lesson's dependency closure at each start (`rand` + `rand_chacha`
-//! cost about 3 s of every lesson); `rand_mt` 6 needs Rust 1.88 (this crate: 1.80) and pulls
-//! `rand_core` unless its default features are turned off, and PyTorch's own layer (the draw
+//! Why MT19937 is written out (40 lines) instead of taken from `rand_mt`: the maintained releases
+//! need a newer Rust than this crate's 1.80 (`rand_mt` 6.1 needs 1.88, 5.0 needs 1.81); 4.2.2,
+//! two majors behind, would do. What it costs the lessons, measured with evcxr 0.22 (a fresh
+//! kernel, the lessons' set-up cell, then a first `let` cell; alternated runs on a shared,
+//! loaded 2-core machine, load average ~12): without it, set-up 5.4 to 9.7 s and first `let` 8.0
+//! to 11.1 s (3 runs); with `rand_mt` 4.2.2 (no default features, so no `rand_core`), 6.7 to
+//! 8.3 s and 5.0 to 11.2 s (4 runs): no difference above the noise, where `rand` + `rand_chacha`
+//! had cost about 3 s. So the reason is the Rust version, and that PyTorch's own layer (the draw
 //! order of `random64`, the transforms, the normal cache) has to be written here anyway. The
-//! engine is checked against the MT19937 reference outputs below and, through every transform,
-//! against PyTorch itself. The generator does not implement `rand_core`'s traits: fed to `rand`'s
-//! distributions it would not give PyTorch's numbers, which is the point of this file.
+//! engine is checked against the reference outputs of `std::mt19937` below and, through every
+//! transform, against PyTorch itself. The generator does not implement `rand_core`'s traits:
+//! fed to `rand`'s distributions it would not give PyTorch's numbers, which is the point here.
 
 use std::sync::Mutex;
 
@@ -308,35 +312,46 @@ fn normal_fill_16(data: &mut [f32; 16], mean: f32, std: f32, kernel: Kernel) {
     }
 }
 
-/// `torch.randperm(n)` on the CPU: a Fisher-Yates shuffle of `0..n`. For n below 2^32 / 20,
-/// position `i` swaps with `i + random() % (n - i)`; above, PyTorch's inside-out variant with
-/// `random64() % (i + 1)` (so that the modulo stays unbiased).
+/// `torch.randperm(n)` on the CPU: a Fisher-Yates shuffle of `0..n`, drawn as PyTorch draws it.
 pub(crate) fn randperm(n: usize) -> Vec<usize> {
+    // PyTorch keeps its original shuffle "for small n" and switches above 2^32 / 20
     with_generator(|g| {
         if (n as u64) < u64::from(u32::MAX / 20) {
-            let mut perm: Vec<usize> = (0..n).collect();
-            for i in 0..n.saturating_sub(1) {
-                let z = (g.random() as usize) % (n - i);
-                perm.swap(i, i + z);
-            }
-            perm
+            swap_shuffle(g, n)
         } else {
-            let mut perm = vec![0; n];
-            for i in 0..n {
-                let z = (g.random64() % (i as u64 + 1)) as usize;
-                perm[i] = perm[z];
-                perm[z] = i;
-            }
-            perm
+            inside_out_shuffle(g, n)
         }
     })
+}
+
+/// Position `i` swaps with `i + random() % (n - i)`, for i in 0..n-1.
+fn swap_shuffle(g: &mut Generator, n: usize) -> Vec<usize> {
+    let mut perm: Vec<usize> = (0..n).collect();
+    for i in 0..n.saturating_sub(1) {
+        let z = (g.random() as usize) % (n - i);
+        perm.swap(i, i + z);
+    }
+    perm
+}
+
+/// The inside-out variant with `random64() % (i + 1)`: for n near 2^32 the 32-bit modulo
+/// would be visibly biased. (From PyTorch's source; n >= 214 748 364 is not compared with torch.)
+fn inside_out_shuffle(g: &mut Generator, n: usize) -> Vec<usize> {
+    let mut perm = vec![0; n];
+    for i in 0..n {
+        let z = (g.random64() % (i as u64 + 1)) as usize;
+        perm[i] = perm[z];
+        perm[z] = i;
+    }
+    perm
 }
 
 /// The AVX `log` and `sincos` of PyTorch's `avx_mathfun.h` (Cephes polynomials, after Julien
 /// Pommier's sse_mathfun), one lane at a time. GCC compiled PyTorch's copy with multiply-adds
 /// fused: a product whose only use is an addition became one `fma`, the first such product in
 /// program order winning when two compete for the same addition (so `y*x*z + e*q1` is
-/// `fma(y*x, z, e*q1)`). Tested bit for bit against torch on 40 960 normals per seed set.
+/// `fma(y*x, z, e*q1)`). That pattern was found by comparing with torch on 40 960 normals (40
+/// seeds x 1024); tests/random_reference.rs checks it on the reference draws.
 // The constants are the C source's double literals, verbatim, converted to float as C does.
 #[allow(clippy::excessive_precision)]
 mod avx2 {
@@ -453,6 +468,18 @@ mod tests {
         let mut b = Generator::new(7);
         let (high, low) = (a.random(), a.random());
         assert_eq!(b.random64(), (u64::from(high) << 32) | u64::from(low));
+    }
+
+    /// Both shuffles give permutations (the inside-out one is only used from n = 214 748 364).
+    #[test]
+    fn shuffles_are_permutations() {
+        for shuffle in [swap_shuffle, inside_out_shuffle] {
+            let mut perm = shuffle(&mut Generator::new(0), 1000);
+            assert_ne!(perm, (0..1000).collect::<Vec<_>>());
+            perm.sort_unstable();
+            assert_eq!(perm, (0..1000).collect::<Vec<_>>());
+        }
+        assert!(swap_shuffle(&mut Generator::new(0), 0).is_empty());
     }
 
     /// log and sincos of avx_mathfun stay within a few ulp of the true values.
