@@ -842,11 +842,13 @@ def lesson05_noisy() -> dict:
             "torch.randn(100,1)*6 (exercise 1)."
         ),
         "fields": (
-            "x, y_noisy: the data; clean/noisy: per epoch loss; w, b before training and after "
-            "each epoch (501 values); printed: the loss every 100 epochs and the final w and b."
+            "x, y_noisy: the data; printed: the first three x as printed; clean/noisy: per epoch "
+            "loss, w and b before training and after each epoch (501 values), printed: the loss "
+            "every 100 epochs and the final w and b."
         ),
         "x": floats(X),
         "y_noisy": floats(Y_noisy),
+        "printed": ["first three x: " + str(X[:3, 0])],  # print('first three x:', X[:3, 0])
     }
     for name, Y in [("clean", Y_clean), ("noisy", Y_noisy)]:
         model, losses, path = train(X, Y)
@@ -898,7 +900,12 @@ def lesson06_mlp() -> dict:
         "init": {name: floats(p) for name, p in make_mlp().named_parameters()},
         "init_flat": [v for p in make_mlp().parameters() for v in floats(p)],
     }
-    printed = []
+    model = make_mlp()
+    printed = [
+        f"x: {list(X.shape)}, y: {list(Y.shape)}",
+        str(model),
+        f"{sum(p.numel() for p in model.parameters())} parameters",
+    ]
     for name, label, make_optimizer in [
         ("sgd", "SGD", lambda p: torch.optim.SGD(p, lr=0.05)),
         ("momentum", "SGD + momentum", lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),

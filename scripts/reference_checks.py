@@ -159,8 +159,11 @@ PRINTED = {
         ("lesson04_linear_seeded.json", ["printed"], slice(None)),
         ("lesson04_walkthrough.json", ["printed"], slice(None)),
     ],
-    "05_noisy_data": [("lesson05_noisy.json", ["noisy", "printed"], slice(None))],
-    "06_beyond_a_line": [("lesson06_mlp.json", ["printed"], slice(0, 3))],
+    "05_noisy_data": [
+        ("lesson05_noisy.json", ["printed"], slice(None)),
+        ("lesson05_noisy.json", ["noisy", "printed"], slice(None)),
+    ],
+    "06_beyond_a_line": [("lesson06_mlp.json", ["printed"], slice(0, 6))],
 }
 
 
