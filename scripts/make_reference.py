@@ -32,9 +32,15 @@ from pathlib import Path
 # MKL starts, so before torch is imported).
 os.environ["MKL_CBWR"] = "COMPATIBLE"
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+try:
+    import numpy as np
+    import torch
+    from torch import nn
+except ImportError as missing:
+    sys.exit(
+        f"make_reference.py needs PyTorch and NumPy ({missing}): run it with the bench venv, "
+        "`make reference BENCH_PYTHON=path/to/python` (set-up: bench/README.md)"
+    )
 
 OUT = Path(__file__).resolve().parent.parent / "autograd-core" / "tests" / "reference"
 PINNED = {"torch": "2.15.0", "numpy": "2.4.6"}
