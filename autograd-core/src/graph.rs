@@ -39,9 +39,15 @@ impl Tensor {
     /// assert!(dot.contains("data 0.5000 | requires_grad | grad 2.5000")); // w, light blue
     /// ```
     pub fn to_dot(&self) -> String {
-        let graph = Graph::of(self);
+        Graph::of(self).to_dot()
+    }
+}
+
+impl Graph {
+    /// The DOT text of [`Tensor::to_dot`], for any graph (also [`crate::Diagram`]'s).
+    pub(crate) fn to_dot(&self) -> String {
         let mut dot = String::from("digraph {\n    rankdir=LR;\n    node [fontsize=12];\n");
-        for (i, node) in graph.tensors.iter().enumerate() {
+        for (i, node) in self.tensors.iter().enumerate() {
             let label: Vec<String> = node.lines.iter().map(|l| escape_record(l)).collect();
             let fill = match node.role {
                 Role::RequiresGrad => ", style=filled, fillcolor=lightblue",
@@ -54,7 +60,7 @@ impl Tensor {
                 "    t{i} [shape=record, label=\"{}\"{fill}];",
                 label.join(" | ")
             );
-            if let Some(op) = node.tensor.grad_fn() {
+            if let Some(op) = &node.op {
                 let _ = writeln!(
                     dot,
                     "    op{i} [shape=ellipse, style=filled, fillcolor=lightgrey, label=\"{op}\"];"
@@ -73,7 +79,7 @@ impl Tensor {
 
 /// What a tensor is in the graph, which decides how its box is drawn.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Role {
+pub(crate) enum Role {
     /// A leaf that requires grad (a weight): `backward()` stores its gradient. Light blue.
     RequiresGrad,
     /// A leaf that does not require grad: data, a constant. Plain.
@@ -85,21 +91,23 @@ enum Role {
 }
 
 /// A tensor in the graph, with the text of its box.
-struct GraphTensor {
-    tensor: Tensor,
-    role: Role,
+pub(crate) struct GraphTensor {
+    /// The name of the op that computed it (its `grad_fn`); `None` for a leaf.
+    pub(crate) op: Option<String>,
+    pub(crate) role: Role,
     /// `shape [4]`, then `data ...` if it holds one number, `requires_grad` for a leaf that
     /// does, and `grad ...` if it has a gradient.
-    lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// The inputs of the op that computed it, as indices into [`Graph::tensors`], in argument
     /// order (a tensor used twice is listed twice); empty for a leaf.
-    inputs: Vec<usize>,
+    pub(crate) inputs: Vec<usize>,
 }
 
 /// Every tensor a result depends on, once each, inputs before the results computed from
-/// them: the result comes last.
-struct Graph {
-    tensors: Vec<GraphTensor>,
+/// them: the result comes last. (`Diagram` builds one from values of a learner's own.)
+#[derive(Default)]
+pub(crate) struct Graph {
+    pub(crate) tensors: Vec<GraphTensor>,
 }
 
 /// Identifies a tensor (not its numbers: two handles to one tensor have the same key).
@@ -137,9 +145,9 @@ impl Graph {
             };
             index.insert(key(&tensor), tensors.len());
             tensors.push(GraphTensor {
+                op: tensor.grad_fn().map(str::to_string),
                 lines: box_lines(&tensor, role),
                 inputs: inputs.iter().map(|input| index[&key(input)]).collect(),
-                tensor,
                 role,
             });
         }
@@ -229,11 +237,20 @@ impl Tensor {
     /// fig.save(std::env::temp_dir().join("loss_graph.png")).unwrap();
     /// ```
     pub fn graph(&self) -> crate::plot::Figure {
+        Graph::of(self).draw("graph")
+    }
+}
+
+#[cfg(feature = "plot")]
+impl Graph {
+    /// The picture of [`Tensor::graph`], for any graph; `caller` names the function in the
+    /// message of a graph too big to draw.
+    pub(crate) fn draw(&self, caller: &str) -> crate::plot::Figure {
         let layout = picture::Layout::of(self);
         let (width, height) = layout.size();
         assert!(
             u64::from(width) * u64::from(height) <= picture::MAX_PIXELS,
-            "graph: the graph needs a {width}x{height} picture, too big to draw; \
+            "{caller}: the graph needs a {width}x{height} picture, too big to draw; \
              print `to_dot()` and render it with graphviz instead"
         );
         crate::plot::render_picture(&layout)
@@ -260,7 +277,6 @@ mod picture {
 
     use super::{Graph, Role};
     use crate::plot::{plotters_size, text_width, Picture, FAMILY};
-    use crate::tensor::Tensor;
 
     /// The largest picture drawn, in pixels (the PNG is drawn at twice the size first).
     pub(super) const MAX_PIXELS: u64 = 16_000_000;
@@ -391,9 +407,8 @@ mod picture {
     }
 
     impl Layout {
-        pub(super) fn of(root: &Tensor) -> Layout {
-            let graph = Graph::of(root);
-            let columns = column_of_each_tensor(&graph);
+        pub(super) fn of(graph: &Graph) -> Layout {
+            let columns = column_of_each_tensor(graph);
 
             // One item per tensor, one per op (just left of its result), and the arrows.
             let mut items = Vec::new();
@@ -403,7 +418,7 @@ mod picture {
                 tensor_item.push(items.len());
                 let lines = node.lines.clone();
                 items.push(Item::new(Kind::Tensor(node.role), lines, columns[i]));
-                let Some(name) = node.tensor.grad_fn() else {
+                let Some(name) = &node.op else {
                     continue;
                 };
                 let op = items.len();
@@ -982,16 +997,16 @@ mod tests {
         #[test]
         fn boxes_of_an_mlp_loss_never_overlap() {
             let loss = mlp_loss();
-            let layout = Layout::of(&loss);
+            let layout = Layout::of(&Graph::of(&loss));
             assert!(layout.items.iter().any(|it| it.kind == Kind::Waypoint));
             assert_nothing_overlaps(&layout);
             loss.backward();
-            assert_nothing_overlaps(&Layout::of(&loss));
+            assert_nothing_overlaps(&Layout::of(&Graph::of(&loss)));
         }
 
         #[test]
         fn every_arrow_runs_from_a_right_side_to_a_left_side() {
-            let layout = Layout::of(&mlp_loss());
+            let layout = Layout::of(&Graph::of(&mlp_loss()));
             let boxes: Vec<_> = layout
                 .items
                 .iter()
@@ -1021,7 +1036,7 @@ mod tests {
 
         #[test]
         fn leaves_sit_just_left_of_the_op_using_them() {
-            let layout = Layout::of(&lesson_02_loss());
+            let layout = Layout::of(&Graph::of(&lesson_02_loss()));
             // Columns: w x | Mul | w*x y | Sub | diff | Pow | square | Mean | loss.
             let columns: Vec<usize> = layout.items.iter().map(|it| it.column).collect();
             let lines: Vec<&str> = layout.items.iter().map(|it| it.lines[0].as_str()).collect();

@@ -12,6 +12,7 @@
 //!
 //! and, on top, the tools for notebooks:
 //! - [`gradcheck`]: autograd's gradients against finite differences, as a table;
+//! - `graph.rs`, [`Diagram`]: the graph of a tensor, or of values of your own, drawn;
 //! - `notebook.rs`: HTML display of tensors and modules in Jupyter, [`summary`], short panics;
 //! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
@@ -27,6 +28,7 @@
 //! ```
 
 mod autograd;
+mod diagram;
 mod display;
 mod error;
 mod gradcheck;
@@ -47,6 +49,7 @@ pub use ndarray;
 
 pub use autograd::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
 pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
+pub use diagram::Diagram;
 pub use error::{Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
 pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
