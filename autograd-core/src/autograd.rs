@@ -21,6 +21,10 @@ use crate::tensor::{Storage, Tensor, TensorInner};
 /// A gradient rule: from the gradient of an op's output to the gradient of one input.
 pub(crate) type GradRule = Box<dyn Fn(&ArrayD<f32>) -> Result<ArrayD<f32>>>;
 
+/// A gradient rule for all inputs at once (a custom [`Function`](crate::Function)): from the
+/// gradient of the output to one gradient per input, `None` where an input gets none.
+pub(crate) type JointRule = Box<dyn Fn(&ArrayD<f32>) -> Result<Vec<Option<ArrayD<f32>>>>>;
+
 pub(crate) struct Edge {
     pub(crate) input: Tensor,
     /// `None` when the input does not require grad, and after the graph is freed.
@@ -31,6 +35,9 @@ pub(crate) struct Edge {
 pub(crate) struct Node {
     pub(crate) name: &'static str,
     pub(crate) edges: Vec<Edge>,
+    /// The rule of a custom `Function`, which gives every input's gradient in one call (its
+    /// edges then have no rule of their own); `None` for the crate's ops, and once freed.
+    joint: RefCell<Option<JointRule>>,
     /// Creation order; later ops run first in `backward()`, as in PyTorch's engine.
     sequence_nr: u64,
     /// Whether the rules read saved values, which backward frees.
@@ -297,6 +304,7 @@ pub(crate) struct Op {
     requires_grad: bool,
     saves_values: bool,
     output: Option<SavedOutput>,
+    joint: Option<JointRule>,
 }
 
 impl Op {
@@ -308,6 +316,7 @@ impl Op {
             requires_grad: false,
             saves_values: true,
             output: None,
+            joint: None,
         }
     }
 
@@ -339,6 +348,21 @@ impl Op {
         self
     }
 
+    /// Records the inputs of a custom `Function` and its one rule for all of them. The rule
+    /// is given the output's gradient and returns a gradient per input, in order.
+    pub(crate) fn inputs_with_joint_rule(mut self, inputs: &[&Tensor], rule: JointRule) -> Op {
+        for input in inputs {
+            let needed = input.requires_grad() && is_grad_enabled();
+            self.requires_grad |= needed;
+            self.edges.push(Edge {
+                input: (*input).clone(),
+                rule: RefCell::new(None),
+            });
+        }
+        self.joint = Some(rule);
+        self
+    }
+
     pub(crate) fn build(self) -> Tensor {
         if !self.requires_grad {
             return Tensor::from_array(self.data);
@@ -349,6 +373,7 @@ impl Op {
         let node = Node {
             name: self.name,
             edges: self.edges,
+            joint: RefCell::new(self.joint),
             sequence_nr: next_number(&NEXT_SEQUENCE_NR),
             saves_values: self.saves_values,
             freed: Cell::new(false),
@@ -451,6 +476,15 @@ impl Node {
         if self.freed.get() {
             return Err(TensorError::GraphFreed { grad_fn: self.name });
         }
+        if let Some(joint) = &*self.joint.borrow() {
+            let grads = joint(grad)?;
+            for (i, (edge, input_grad)) in self.edges.iter().zip(grads).enumerate() {
+                if let Some(input_grad) = input_grad {
+                    send(&edge.input, self.fit(i, edge, input_grad)?);
+                }
+            }
+            return Ok(());
+        }
         for (i, edge) in self.edges.iter().enumerate() {
             if let Some(rule) = &*edge.rule.borrow() {
                 let input_grad = rule(grad)?;
@@ -484,6 +518,7 @@ impl Node {
         if self.saves_values {
             self.freed.set(true);
             self.edges.iter().for_each(|edge| drop(edge.rule.take()));
+            drop(self.joint.take());
         }
     }
 }

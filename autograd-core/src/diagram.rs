@@ -47,14 +47,16 @@ impl Diagram {
 
     /// Adds a value: a box showing `lines`, made by `op` (an oval with that name) from the
     /// nodes at `inputs`, in argument order; `op` is `None` for a leaf, with no inputs.
-    /// Returns the new node's index, for later nodes to use as an input. Panics if an input
-    /// is not an earlier node, or if a leaf has inputs.
+    /// A line with a tab in it shows its parts side by side, as the crate's graphs show
+    /// `data 0.5000 | grad 1.0000`. Returns the new node's index, for later nodes to use as
+    /// an input. Panics if an input is not an earlier node, or if a leaf has inputs.
     ///
     /// ```
     /// use autograd_core::Diagram;
     /// let mut diagram = Diagram::new();
-    /// let x = diagram.node(["x"], None, &[]);
+    /// let x = diagram.node(["x", "data 0.5000\tgrad 1.0000"], None, &[]);
     /// assert_eq!(diagram.node(["tanh(x)"], Some("tanh"), &[x]), 1);
+    /// assert!(diagram.to_dot().contains("label=\"x | {data 0.5000 | grad 1.0000}\""));
     /// ```
     #[track_caller]
     pub fn node<S: Into<String>>(

@@ -59,6 +59,7 @@ pub use ops::broadcast_shapes;
 pub use ops::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
 pub use ops::tanh as tanh_f32;
+pub use ops::{Context, Function};
 pub use random::manual_seed;
 pub use tensor::{Tensor, TensorData};
 
@@ -91,6 +92,7 @@ pub mod prelude {
     pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
     pub use crate::{is_grad_enabled, Result};
     pub use crate::{summary, ModuleDisplay};
+    pub use crate::{Context, Function};
 
     #[cfg(feature = "plot")]
     pub use crate::plot;

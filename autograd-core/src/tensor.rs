@@ -41,6 +41,8 @@ pub(crate) struct TensorInner {
     pub(crate) grad_fn: Option<Rc<Node>>,
     pub(crate) retains_grad: Cell<bool>,
     pub(crate) is_parameter: Cell<bool>,
+    /// A name for graph drawings, from `set_label`.
+    pub(crate) label: RefCell<Option<Rc<str>>>,
 }
 
 impl Tensor {
@@ -65,6 +67,7 @@ impl Tensor {
             grad_fn,
             retains_grad: Cell::new(false),
             is_parameter: Cell::new(false),
+            label: RefCell::new(None),
         }))
     }
 
