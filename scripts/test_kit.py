@@ -14,9 +14,10 @@ For every lesson (default: all), the test fails unless
   lock of scripts/run_notebooks.py): every cell up to the first exercise without error or panic,
   and then the exercises too: with the blank answers, every check cell runs and says "not yet";
 - the checks judge answers: where notebooks/answers/LESSON.json exists (see the README there), the
-  same kernel then runs, for each exercise, each wrong answer in the answer cell followed by the
-  check cell, which must run and not say "correct", and last the right answer, for which the
-  check must say "correct". A lesson with such a file must list every exercise in it.
+  same kernel then runs, for each exercise, each wrong answer followed by the check cell's code
+  (one cell: evcxr compiles each cell once, and a cell costs about a second), which must run and
+  not say "correct", and last the right answer, for which the check must say "correct". A lesson
+  with such a file must list every exercise in it.
   (--no-run skips this part.)
 Ends with "kit: N passed, M failed", counting lessons.
 """
@@ -141,8 +142,11 @@ def source_text(value: str | list[str]) -> str:
     return "\n".join(value) if isinstance(value, list) else value
 
 
-def answer_trials(path: Path, lesson) -> tuple[list[tuple[str, str, bool]], list[str]]:
-    """The answers to try from notebooks/answers/LESSON.json, as (what, code, must pass), each
+Trial = tuple[int, str, str, bool]  # exercise number, what is tried, the code, whether it must pass
+
+
+def answer_trials(path: Path, lesson) -> tuple[list[Trial], list[str]]:
+    """The answers to try from notebooks/answers/LESSON.json, as Trials, each
     exercise's wrong answers first and its right answer last, and the file's problems."""
     file = ANSWERS / f"{path.stem}.json"
     if not file.exists():
@@ -161,7 +165,7 @@ def answer_trials(path: Path, lesson) -> tuple[list[tuple[str, str, bool]], list
         for n, wrong in enumerate(entry["wrong"], 1):
             what = f"Exercise {exercise.number}, wrong answer {n} ({wrong.get('why', 'no reason given')})"
             if "code" in wrong:
-                trials.append((what, source_text(wrong["code"]), False))
+                trials.append((exercise.number, what, source_text(wrong["code"]), False))
                 continue
             code = right
             for old, new in wrong.get("replace", []):
@@ -170,37 +174,40 @@ def answer_trials(path: Path, lesson) -> tuple[list[tuple[str, str, bool]], list
                 code = code.replace(old, new)
             if code == right:
                 problems.append(f"{what}: neither 'code' nor a 'replace' that changes the right answer")
-            trials.append((what, code, False))
-        trials.append((f"Exercise {exercise.number}, the right answer", right, True))
+            trials.append((exercise.number, what, code, False))
+        trials.append((exercise.number, f"Exercise {exercise.number}, the right answer", right, True))
     return trials, problems
 
 
-def run_student(student_file: Path, lesson, trials: list[tuple[str, str, bool]]) -> tuple[list[str], float]:
+def run_student(student_file: Path, lesson, trials: list[Trial]) -> tuple[list[str], float]:
     """Runs the student copy in a fresh kernel from notebooks/ (the caller holds the build lock),
-    then in the same kernel each trial's answer followed by its exercise's check cell."""
+    then in the same kernel each trial's answer followed by its exercise's check, in one cell."""
     student = nbformat.read(student_file, as_version=4)
     exercises = make_kit.exercises(lesson, student_file.name)
     first = exercises[0].markdown
     lesson_cells = len(student.cells)
     checks = {e.number: student.cells[e.check].source for e in exercises}
-    tried = []  # (index of the check cell, what, must pass)
-    for what, code, must_pass in trials:
-        number = int(re.match(r"Exercise (\d+)", what).group(1))
-        student.cells.append(nbformat.v4.new_code_cell(code))
-        student.cells.append(nbformat.v4.new_code_cell(checks[number]))
+    tried = []  # (index of the cell, what, must pass)
+    for number, what, code, must_pass in trials:
+        student.cells.append(nbformat.v4.new_code_cell(f"{code}\n{checks[number]}"))
         tried.append((len(student.cells) - 1, what, must_pass))
     start = monotonic()
-    client, problem = harness.execute(student, NOTEBOOKS)
+    # Every cell runs, so that one answer's problem does not hide the next one's verdict.
+    client, problem = harness.execute(student, NOTEBOOKS, stop_on_failure=False)
     seconds = monotonic() - start
-    if problem:
-        cell = int(re.match(r"cell (\d+)", problem).group(1)) if re.match(r"cell (\d+)", problem) else None
-        if cell is not None and cell >= lesson_cells:
-            what = next(what for index, what, _ in tried if index >= cell)
-            return [f"{what}: the answer and its check must run without error or panic: {problem}"], seconds
-        part = "the lesson" if cell is not None and cell < first else "the exercises"
-        return [f"{part} (first exercise at cell {first}) fails: {problem}"], seconds
-    problems = []
     ran = client.nb.cells
+
+    def cell_problem(index: int) -> str | None:
+        return harness.cell_problem(ran[index], client.statuses.get(index, "ok"))
+
+    if problem:  # the kernel died or a cell timed out
+        return [f"the student copy does not run: {problem}"], seconds
+    cell = next((i for i in range(lesson_cells) if cell_problem(i)), None)
+    if cell is not None:
+        part = "the lesson" if cell < first else "the exercises"
+        return [f"{part} (first exercise at cell {first}) fails: cell {cell} "
+                f"({harness.first_line(ran[cell])}): {cell_problem(cell)}"], seconds
+    problems = []
 
     def said(index: int) -> str:
         return "".join(out.get("text", "") for out in ran[index].get("outputs", [])
@@ -211,6 +218,10 @@ def run_student(student_file: Path, lesson, trials: list[tuple[str, str, bool]])
             problems.append(f"Exercise {exercise.number}: with the blank answer, the check says "
                             f"{said(exercise.check)[:80]!r}, not 'not yet ...'")
     for index, what, must_pass in tried:
+        failed = cell_problem(index)
+        if failed:
+            problems.append(f"{what}: the answer and its check must run without error or panic: {failed}")
+            continue
         verdict = said(index)
         if must_pass != verdict.startswith("correct"):
             problems.append(f"{what}: the check {'rejects' if must_pass else 'accepts'} it: {verdict[:100]!r}")
@@ -252,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
                 problems += file_problems
                 ran, seconds = run_student(student_file, lesson, trials)
                 problems += [f"student copy: {p}" for p in ran]
-                judged = len(trials) - len({what.split(",")[0] for what, _, _ in trials})
-                tried = f", {judged} wrong and {len(trials) - judged} right answers judged" if trials else ""
+                right = sum(must_pass for *_, must_pass in trials)
+                tried = f", {len(trials) - right} wrong and {right} right answers judged" if trials else ""
                 verdict = f" (ran in the kernel in {seconds:.1f} s{tried})"
             results[path] = problems
             print(f"{harness.display(path)}: {'FAILED' if problems else 'passed'}{verdict}", flush=True)

@@ -170,14 +170,10 @@ fn main() {
         x.grad()
     );
 
-    let leaf = |v: f32| tensor!(v).requires_grad_(true);
-    let (tx1, tx2, tw1, tw2, tb) = (
-        leaf(2.0),
-        leaf(0.0),
-        leaf(-3.0),
-        leaf(1.0),
-        leaf(6.881_373_5),
-    );
+    let leaf = |v: f32, name: &str| tensor!(v).requires_grad_(true).set_label(name);
+    let (tx1, tx2) = (leaf(2.0, "x1"), leaf(0.0, "x2"));
+    let (tw1, tw2) = (leaf(-3.0, "w1"), leaf(1.0, "w2"));
+    let tb = leaf(6.881_373_5, "b");
     let to = (&tx1 * &tw1 + &tx2 * &tw2 + &tb).tanh();
     to.backward();
     println!("{to}");
@@ -196,4 +192,17 @@ fn main() {
             grad
         );
     }
+    print_tape(&to, 0);
+}
+
+/// The crate's tape, from the result back to the leaves: what each tensor was made by.
+fn print_tape(t: &Tensor, depth: usize) {
+    let what = match t.grad_fn() {
+        Some(op) => op.to_string(),
+        None => format!("{} = {} (a leaf)", t.label().unwrap_or_default(), t.item()),
+    };
+    println!("{}{what}", "    ".repeat(depth));
+    t.inputs()
+        .iter()
+        .for_each(|input| print_tape(input, depth + 1));
 }
