@@ -348,7 +348,8 @@ def execute(
 
 # How many figures (SVG + PNG in one output) each lesson shows: its loss curve(s), plus
 # 02: the graph before and after backward; 05: the fitted lines and the loss surface;
-# 06: the fitted curves and the learning-rate sweep.
+# 06: the fitted curves and the learning-rate sweep; 07 has no loss curve: the graph of a neuron
+# before and after backward, and of x * x.
 FIGURES = {
     "01_manual_gradients": 1,
     "02_autograd": 3,
@@ -356,6 +357,7 @@ FIGURES = {
     "04_module": 1,
     "05_noisy_data": 4,
     "06_beyond_a_line": 3,
+    "07_inside_backward": 3,
 }
 
 
@@ -381,6 +383,23 @@ def figure_problem(nb, stem: str) -> str | None:
     return None
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def link_problem(nb, path: Path) -> str | None:
+    """A link from a lesson's prose into the repository (`../autograd-core/src/autograd.rs`) must
+    lead to a file that exists, as it will on GitHub."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for target in LINK.findall(cell.source):
+            if re.match(r"[a-z]+:|#", target):
+                continue  # a web address or an anchor in the notebook
+            if not (path.parent / target.split("#")[0]).exists():
+                return f"cell {index}: the link {target} leads to no file"
+    return None
+
+
 def run_notebook(path: Path, update: bool, cwd: Path) -> Result:
     committed = nbformat.read(path, as_version=4)
     start = monotonic()
@@ -396,7 +415,7 @@ def run_notebook(path: Path, update: bool, cwd: Path) -> Result:
     fresh = client.nb
     if problem:
         return result
-    result.problem = figure_problem(fresh, path.stem)
+    result.problem = figure_problem(fresh, path.stem) or link_problem(committed, path)
     if result.problem:
         return result
     if not update:

@@ -99,6 +99,14 @@ def main() -> int:
     check((rn.first_difference(stale, ran) or "").startswith(f"cell {PANIC} "),
           "missing panic output fails --check")
 
+    lesson = rn.NOTEBOOKS / "07_inside_backward.ipynb"  # links are resolved from the notebook's folder
+    linked = new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "[the tape](../autograd-core/src/autograd.rs), [micrograd](https://github.com/karpathy/micrograd)")])
+    check(rn.link_problem(linked, lesson) is None, "links to a file of the repository and to the web pass")
+    linked.cells[0].source = "[moved](../autograd-core/src/no_such_file.rs)"
+    check("no_such_file.rs leads to no file" in (rn.link_problem(linked, lesson) or ""),
+          "a link to a file that does not exist fails")
+
     print(f"\nharness self-test: {len(failures)} failed")
     return 1 if failures else 0
 

@@ -12,7 +12,12 @@ For every lesson (default: all), the test fails unless
   its cells print;
 - the student copy runs in the real "rust" kernel (working directory notebooks/, under the build
   lock of scripts/run_notebooks.py): every cell up to the first exercise without error or panic,
-  and then the exercises too: with the blank answers, every check cell runs and says "not yet".
+  and then the exercises too: with the blank answers, every check cell runs and says "not yet";
+- the checks judge answers: where notebooks/answers/LESSON.json exists (see the README there), the
+  same kernel then runs, for each exercise, each wrong answer followed by the check cell's code
+  (one cell: evcxr compiles each cell once, and a cell costs about a second), which must run and
+  not say "correct", and last the right answer, for which the check must say "correct". A lesson
+  with such a file must list every exercise in it.
   (--no-run skips this part.)
 Ends with "kit: N passed, M failed", counting lessons.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import sys
 from pathlib import Path
@@ -34,6 +40,7 @@ import run_notebooks as harness
 ROOT = harness.ROOT
 NOTEBOOKS = harness.NOTEBOOKS
 OUT = ROOT / "target" / "kit-test"
+ANSWERS = NOTEBOOKS / "answers"
 MIN_LINE = 12  # shorter solution lines ("}", "**2.**") prove nothing
 
 
@@ -130,26 +137,94 @@ def self_check(path: Path, scratch: Path) -> list[str]:
     return missed
 
 
-def run_student(student_file: Path, lesson) -> tuple[list[str], float]:
-    """Runs the student copy in a fresh kernel from notebooks/ (the caller holds the build lock)."""
+def source_text(value: str | list[str]) -> str:
+    """Code in an answers file: one string, or a list of lines (easier to read in JSON)."""
+    return "\n".join(value) if isinstance(value, list) else value
+
+
+Trial = tuple[int, str, str, bool]  # exercise number, what is tried, the code, whether it must pass
+
+
+def answer_trials(path: Path, lesson) -> tuple[list[Trial], list[str]]:
+    """The answers to try from notebooks/answers/LESSON.json, as Trials, each
+    exercise's wrong answers first and its right answer last, and the file's problems."""
+    file = ANSWERS / f"{path.stem}.json"
+    if not file.exists():
+        return [], []
+    try:
+        answers = json.loads(file.read_text())
+    except ValueError as error:
+        return [], [f"{harness.display(file)} is not JSON: {error}"]
+    trials, problems = [], []
+    for exercise in make_kit.exercises(lesson, path.name):
+        entry = answers.get(str(exercise.number))
+        if not entry or "right" not in entry or not entry.get("wrong"):
+            problems.append(f"{harness.display(file)} has no right answer and wrong answers for Exercise {exercise.number}")
+            continue
+        right = source_text(entry["right"])
+        for n, wrong in enumerate(entry["wrong"], 1):
+            what = f"Exercise {exercise.number}, wrong answer {n} ({wrong.get('why', 'no reason given')})"
+            if "code" in wrong:
+                trials.append((exercise.number, what, source_text(wrong["code"]), False))
+                continue
+            code = right
+            for old, new in wrong.get("replace", []):
+                if code.count(old) != 1:
+                    problems.append(f"{what}: {old!r} occurs {code.count(old)} times in the right answer, not once")
+                code = code.replace(old, new)
+            if code == right:
+                problems.append(f"{what}: neither 'code' nor a 'replace' that changes the right answer")
+            trials.append((exercise.number, what, code, False))
+        trials.append((exercise.number, f"Exercise {exercise.number}, the right answer", right, True))
+    return trials, problems
+
+
+def run_student(student_file: Path, lesson, trials: list[Trial]) -> tuple[list[str], float]:
+    """Runs the student copy in a fresh kernel from notebooks/ (the caller holds the build lock),
+    then in the same kernel each trial's answer followed by its exercise's check, in one cell."""
     student = nbformat.read(student_file, as_version=4)
     exercises = make_kit.exercises(lesson, student_file.name)
     first = exercises[0].markdown
+    lesson_cells = len(student.cells)
+    checks = {e.number: student.cells[e.check].source for e in exercises}
+    tried = []  # (index of the cell, what, must pass)
+    for number, what, code, must_pass in trials:
+        student.cells.append(nbformat.v4.new_code_cell(f"{code}\n{checks[number]}"))
+        tried.append((len(student.cells) - 1, what, must_pass))
     start = monotonic()
-    client, problem = harness.execute(student, NOTEBOOKS)
+    # Every cell runs, so that one answer's problem does not hide the next one's verdict.
+    client, problem = harness.execute(student, NOTEBOOKS, stop_on_failure=False)
     seconds = monotonic() - start
-    if problem:
-        cell = re.match(r"cell (\d+)", problem)
-        part = "the lesson" if cell and int(cell.group(1)) < first else "the exercises"
-        return [f"{part} (first exercise at cell {first}) fails: {problem}"], seconds
-    problems = []
     ran = client.nb.cells
-    for exercise in exercises:
-        said = "".join(out.get("text", "") for out in ran[exercise.check].get("outputs", [])
+
+    def cell_problem(index: int) -> str | None:
+        return harness.cell_problem(ran[index], client.statuses.get(index, "ok"))
+
+    if problem:  # the kernel died or a cell timed out
+        return [f"the student copy does not run: {problem}"], seconds
+    cell = next((i for i in range(lesson_cells) if cell_problem(i)), None)
+    if cell is not None:
+        part = "the lesson" if cell < first else "the exercises"
+        return [f"{part} (first exercise at cell {first}) fails: cell {cell} "
+                f"({harness.first_line(ran[cell])}): {cell_problem(cell)}"], seconds
+    problems = []
+
+    def said(index: int) -> str:
+        return "".join(out.get("text", "") for out in ran[index].get("outputs", [])
                        if out.output_type == "stream" and out.name == "stdout").strip()
-        if not said.startswith("not yet"):
-            problems.append(f"Exercise {exercise.number}: with the blank answer, the check says {said[:80]!r}, "
-                            "not 'not yet ...'")
+
+    for exercise in exercises:
+        if not said(exercise.check).startswith("not yet"):
+            problems.append(f"Exercise {exercise.number}: with the blank answer, the check says "
+                            f"{said(exercise.check)[:80]!r}, not 'not yet ...'")
+    for index, what, must_pass in tried:
+        failed = cell_problem(index)
+        if failed:
+            problems.append(f"{what}: the answer and its check must run without error or panic: {failed}")
+            continue
+        verdict = said(index)
+        if must_pass != verdict.startswith("correct"):
+            problems.append(f"{what}: the check {'rejects' if must_pass else 'accepts'} it: {verdict[:100]!r}")
     return problems, seconds
 
 
@@ -184,9 +259,13 @@ def main(argv: list[str] | None = None) -> int:
             problems += [f"HTML {p}" for p in check_html(lesson, html_file)]
             verdict = ""
             if not args.no_run:
-                ran, seconds = run_student(student_file, lesson)
+                trials, file_problems = answer_trials(path, lesson)
+                problems += file_problems
+                ran, seconds = run_student(student_file, lesson, trials)
                 problems += [f"student copy: {p}" for p in ran]
-                verdict = f" (ran in the kernel in {seconds:.1f} s)"
+                right = sum(must_pass for *_, must_pass in trials)
+                tried = f", {len(trials) - right} wrong and {right} right answers judged" if trials else ""
+                verdict = f" (ran in the kernel in {seconds:.1f} s{tried})"
             results[path] = problems
             print(f"{harness.display(path)}: {'FAILED' if problems else 'passed'}{verdict}", flush=True)
             for problem in problems:

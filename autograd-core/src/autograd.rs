@@ -5,18 +5,25 @@
 //! gradient `g` to the input's gradient, `g * dz/dinput`). The nodes form a DAG from the output
 //! back to the leaves. `backward()` visits it newest op first, so every node has received all of
 //! its gradient before it passes gradient on, then adds the totals into the leaves' `.grad`.
+//! Its bookkeeping (the gradients on their way, the tensors visited) lives in the call, like
+//! micrograd's `visited`, and `.grad` is written only once the whole walk has succeeded.
 
 use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use ndarray::{ArrayD, Axis, CowArray, Dimension, IxDyn};
 
 use crate::error::{OrPanic, Result, TensorError};
 use crate::ops::{sum_all, sum_along};
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Storage, Tensor, TensorInner};
 
 /// A gradient rule: from the gradient of an op's output to the gradient of one input.
 pub(crate) type GradRule = Box<dyn Fn(&ArrayD<f32>) -> Result<ArrayD<f32>>>;
+
+/// A gradient rule for all inputs at once (a custom [`Function`](crate::Function)): from the
+/// gradient of the output to one gradient per input, `None` where an input gets none.
+pub(crate) type JointRule = Box<dyn Fn(&ArrayD<f32>) -> Result<Vec<Option<ArrayD<f32>>>>>;
 
 pub(crate) struct Edge {
     pub(crate) input: Tensor,
@@ -28,6 +35,9 @@ pub(crate) struct Edge {
 pub(crate) struct Node {
     pub(crate) name: &'static str,
     pub(crate) edges: Vec<Edge>,
+    /// The rule of a custom `Function`, which gives every input's gradient in one call (its
+    /// edges then have no rule of their own); `None` for the crate's ops, and once freed.
+    joint: RefCell<Option<JointRule>>,
     /// Creation order; later ops run first in `backward()`, as in PyTorch's engine.
     sequence_nr: u64,
     /// Whether the rules read saved values, which backward frees.
@@ -201,7 +211,7 @@ fn all_finite(values: &ArrayD<f32>) -> bool {
 }
 
 /// In anomaly mode, before backward runs: the first place where a non-finite value entered
-/// the graph, oldest first. `order` is what `backward_order` returns (ops newest first, then
+/// the graph, oldest first. `order` is [`Walk::order`] (ops newest first, then
 /// the leaves that require grad).
 fn first_anomaly(order: &[Tensor]) -> Option<TensorError> {
     let hint = "hint: nan and inf come from log or sqrt of 0 or negatives, division by 0, exp of \
@@ -294,6 +304,7 @@ pub(crate) struct Op {
     requires_grad: bool,
     saves_values: bool,
     output: Option<SavedOutput>,
+    joint: Option<JointRule>,
 }
 
 impl Op {
@@ -305,6 +316,7 @@ impl Op {
             requires_grad: false,
             saves_values: true,
             output: None,
+            joint: None,
         }
     }
 
@@ -336,6 +348,21 @@ impl Op {
         self
     }
 
+    /// Records the inputs of a custom `Function` and its one rule for all of them. The rule
+    /// is given the output's gradient and returns a gradient per input, in order.
+    pub(crate) fn inputs_with_joint_rule(mut self, inputs: &[&Tensor], rule: JointRule) -> Op {
+        for input in inputs {
+            let needed = input.requires_grad() && is_grad_enabled();
+            self.requires_grad |= needed;
+            self.edges.push(Edge {
+                input: (*input).clone(),
+                rule: RefCell::new(None),
+            });
+        }
+        self.joint = Some(rule);
+        self
+    }
+
     pub(crate) fn build(self) -> Tensor {
         if !self.requires_grad {
             return Tensor::from_array(self.data);
@@ -346,6 +373,7 @@ impl Op {
         let node = Node {
             name: self.name,
             edges: self.edges,
+            joint: RefCell::new(self.joint),
             sequence_nr: next_number(&NEXT_SEQUENCE_NR),
             saves_values: self.saves_values,
             freed: Cell::new(false),
@@ -383,15 +411,6 @@ pub(crate) fn sum_to(grad: &ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
     grad.into_owned()
 }
 
-/// Adds `grad` into the gradient waiting for `tensor` in the current backward pass.
-fn add_pending(tensor: &Tensor, grad: ArrayD<f32>) {
-    let mut pending = tensor.0.pending_grad.borrow_mut();
-    *pending = Some(match pending.take() {
-        None => grad,
-        Some(sum) => sum + grad,
-    });
-}
-
 /// Adds `grad` into `tensor.grad`, creating it on the first backward: PyTorch's AccumulateGrad.
 fn accumulate_grad(tensor: &Tensor, grad: ArrayD<f32>) {
     let mut slot = tensor.0.grad.borrow_mut();
@@ -401,66 +420,106 @@ fn accumulate_grad(tensor: &Tensor, grad: ArrayD<f32>) {
     }
 }
 
-/// Every tensor `root` depends on that requires grad: ops newest first, then leaves.
-fn backward_order(root: &Tensor) -> Vec<Tensor> {
-    thread_local!(static PASS: Cell<u64> = const { Cell::new(0) });
-    let pass = next_number(&PASS);
-    // Room for a small graph, so that the lists do not grow one push at a time.
-    let (mut ops, mut leaves) = (Vec::with_capacity(16), Vec::with_capacity(8));
-    let mut stack = Vec::with_capacity(16);
-    stack.push(root.clone());
-    root.0.visit_mark.set(pass);
-    while let Some(t) = stack.pop() {
-        match &t.0.grad_fn {
-            Some(node) => {
-                for edge in &node.edges {
-                    let input = &edge.input;
-                    if input.requires_grad() && input.0.visit_mark.get() != pass {
-                        input.0.visit_mark.set(pass);
-                        stack.push(input.clone());
+/// Identifies a tensor (not its numbers): two handles to one tensor have the same key.
+type TensorKey = *const TensorInner;
+
+fn key(tensor: &Tensor) -> TensorKey {
+    Rc::as_ptr(&tensor.0)
+}
+
+/// What one `backward()` walks, built by the call and dropped with it: nothing of it is kept
+/// on the tensors, so nothing of one backward can reach the next.
+struct Walk {
+    /// Every tensor the root depends on that requires grad: ops newest first, then leaves.
+    order: Vec<Tensor>,
+    /// Where each of them is in `order`: also the set of tensors the walk visits.
+    position: HashMap<TensorKey, usize>,
+}
+
+impl Walk {
+    /// Collects the tensors depth first from `root`, then puts the ops in backward order.
+    fn from(root: &Tensor) -> Walk {
+        // Room for a small graph, so that the lists do not grow one push at a time.
+        let (mut ops, mut leaves) = (Vec::with_capacity(16), Vec::with_capacity(8));
+        let mut visited = HashSet::with_capacity(32);
+        let mut stack = Vec::with_capacity(16);
+        visited.insert(key(root));
+        stack.push(root.clone());
+        while let Some(t) = stack.pop() {
+            match &t.0.grad_fn {
+                Some(node) => {
+                    for edge in &node.edges {
+                        let input = &edge.input;
+                        if input.requires_grad() && visited.insert(key(input)) {
+                            stack.push(input.clone());
+                        }
                     }
+                    ops.push(t);
                 }
-                ops.push(t);
+                None => leaves.push(t),
             }
-            None => leaves.push(t),
+        }
+        ops.sort_by_key(|t| std::cmp::Reverse(t.0.grad_fn.as_ref().unwrap().sequence_nr));
+        ops.extend(leaves);
+        let position = ops.iter().enumerate().map(|(i, t)| (key(t), i)).collect();
+        Walk {
+            order: ops,
+            position,
         }
     }
-    ops.sort_by_key(|t| std::cmp::Reverse(t.0.grad_fn.as_ref().unwrap().sequence_nr));
-    ops.extend(leaves);
-    ops
 }
 
 impl Node {
-    /// Passes `grad` (the gradient of this node's output) on to each input that requires grad.
-    fn apply(&self, grad: &ArrayD<f32>, retain_graph: bool) -> Result<()> {
+    /// Passes `grad` (the gradient of this node's output) on to each input that requires grad,
+    /// through `send(input, its gradient)`.
+    fn apply(&self, grad: &ArrayD<f32>, mut send: impl FnMut(&Tensor, ArrayD<f32>)) -> Result<()> {
         if self.freed.get() {
             return Err(TensorError::GraphFreed { grad_fn: self.name });
         }
+        if let Some(joint) = &*self.joint.borrow() {
+            let grads = joint(grad)?;
+            for (i, (edge, input_grad)) in self.edges.iter().zip(grads).enumerate() {
+                if let Some(input_grad) = input_grad {
+                    send(&edge.input, self.fit(i, edge, input_grad)?);
+                }
+            }
+            return Ok(());
+        }
         for (i, edge) in self.edges.iter().enumerate() {
             if let Some(rule) = &*edge.rule.borrow() {
-                let mut input_grad = rule(grad)?;
-                let shape = edge.input.data().raw_dim();
-                if input_grad.shape() != shape.slice() {
-                    input_grad = sum_to(&input_grad, shape.slice());
-                }
-                if is_anomaly_enabled() && input_grad.iter().any(|v| v.is_nan()) {
-                    return Err(TensorError::Invalid(format!(
-                        "Function '{}' returned nan values in its {i}th output.\n  \
-                         op: backward (anomaly mode), gradient of shape {:?}\n  \
-                         hint: the gradient rule met 0/0 or inf - inf, e.g. sqrt or a division at 0",
-                        self.name,
-                        input_grad.shape()
-                    )));
-                }
-                add_pending(&edge.input, input_grad);
+                let input_grad = rule(grad)?;
+                send(&edge.input, self.fit(i, edge, input_grad)?);
             }
         }
-        if self.saves_values && !retain_graph {
-            // Free the saved values; the structure stays so a second backward can say why it fails.
+        Ok(())
+    }
+
+    /// Sums a broadcast gradient down to its input's shape; in anomaly mode, refuses a `nan`.
+    fn fit(&self, i: usize, edge: &Edge, mut input_grad: ArrayD<f32>) -> Result<ArrayD<f32>> {
+        let shape = edge.input.data().raw_dim();
+        if input_grad.shape() != shape.slice() {
+            input_grad = sum_to(&input_grad, shape.slice());
+        }
+        if is_anomaly_enabled() && input_grad.iter().any(|v| v.is_nan()) {
+            return Err(TensorError::Invalid(format!(
+                "Function '{}' returned nan values in its {i}th output.\n  \
+                 op: backward (anomaly mode), gradient of shape {:?}\n  \
+                 hint: the gradient rule met 0/0 or inf - inf, e.g. sqrt or a division at 0",
+                self.name,
+                input_grad.shape()
+            )));
+        }
+        Ok(input_grad)
+    }
+
+    /// Frees the saved values once backward has passed through; the structure stays so that a
+    /// second backward can say why it fails.
+    fn free(&self) {
+        if self.saves_values {
             self.freed.set(true);
             self.edges.iter().for_each(|edge| drop(edge.rule.take()));
+            drop(self.joint.take());
         }
-        Ok(())
     }
 }
 
@@ -552,30 +611,49 @@ impl Tensor {
             }
             None => ArrayD::ones(self.data().raw_dim()),
         };
-        let order = backward_order(self);
+        let Walk { order, position } = Walk::from(self);
         if is_anomaly_enabled() {
             if let Some(error) = first_anomaly(&order) {
                 return Err(error);
             }
         }
-        add_pending(self, seed);
+        // The gradient waiting for each tensor of `order`, added up from every op that uses it.
+        let mut pending: Vec<Option<ArrayD<f32>>> = vec![None; order.len()];
+        pending[position[&key(self)]] = Some(seed);
+        // Gradients for `.grad`, stored only once the whole walk has succeeded: a failure or a
+        // panic half-way leaves every tensor as it was before the call.
+        let mut to_store = Vec::new();
         // Gradients are not recorded: backward of backward is out of scope for this crate.
         let _guard = NoGradGuard::new();
-        for tensor in &order {
-            let Some(grad) = tensor.0.pending_grad.take() else {
+        for (i, tensor) in order.iter().enumerate() {
+            let Some(grad) = pending[i].take() else {
                 continue;
             };
             let Some(node) = &tensor.0.grad_fn else {
-                accumulate_grad(tensor, grad);
+                to_store.push((tensor, grad));
                 continue;
             };
             if tensor.0.retains_grad.get() {
-                accumulate_grad(tensor, grad.clone());
+                to_store.push((tensor, grad.clone()));
             }
-            if let Err(e) = node.apply(&grad, retain_graph) {
-                order.iter().for_each(|t| drop(t.0.pending_grad.take()));
-                return Err(e);
-            }
+            node.apply(&grad, |input, input_grad| {
+                // An input outside the walk (it stopped requiring grad after the op) gets none.
+                if let Some(&j) = position.get(&key(input)) {
+                    pending[j] = Some(match pending[j].take() {
+                        None => input_grad,
+                        Some(sum) => sum + input_grad,
+                    });
+                }
+            })?;
+        }
+        if !retain_graph {
+            order
+                .iter()
+                .filter_map(|t| t.0.grad_fn.as_ref())
+                .for_each(|node| node.free());
+        }
+        for (tensor, grad) in to_store {
+            accumulate_grad(tensor, grad);
         }
         Ok(())
     }

@@ -3,9 +3,11 @@
 //! [`Tensor::to_dot`] writes the graph in graphviz's DOT language, and (feature `plot`)
 //! `Tensor::graph` draws it as a picture itself, so that a notebook needs no graphviz.
 //! Both show the same thing:
-//! - a box per tensor: its shape, its value if it is a single number, its gradient if it has
-//!   one. A leaf that requires grad (a weight) is light blue, the result the graph was drawn
-//!   for light green, as in PyTorch's torchviz; constants (data) are plain;
+//! - a box per tensor: its name if it has one (a parameter's `named_parameters` name, or a
+//!   label), its shape, its value if it is a single number and, beside it, its gradient if it
+//!   keeps one (`data 0.5000 | grad 2.5000`, as micrograd's `draw_dot`). A leaf that requires
+//!   grad (a weight) is light blue, the result the graph was drawn for light green, as in
+//!   PyTorch's torchviz; constants (data) are plain;
 //! - an oval per op, named as PyTorch names its `grad_fn` (`MulBackward0`, ...);
 //! - arrows from each input of an op to the op, and from the op to its result.
 //!
@@ -14,6 +16,7 @@
 //! up gradients. Nodes are numbered in the order they are found, so the same graph always
 //! gives the same text and the same picture.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::rc::Rc;
@@ -36,13 +39,64 @@ impl Tensor {
     /// let dot = l.to_dot();
     /// assert!(dot.starts_with("digraph {"));
     /// assert!(dot.contains("MulBackward0") && dot.contains("MeanBackward0"));
-    /// assert!(dot.contains("data 0.5000 | requires_grad | grad 2.5000")); // w, light blue
+    /// assert!(dot.contains("{data 0.5000 | grad 2.5000} | requires_grad")); // w, light blue
     /// ```
     pub fn to_dot(&self) -> String {
-        let graph = Graph::of(self);
+        self.to_dot_with_names(NO_NAMES)
+    }
+
+    /// [`Tensor::to_dot`] with names on the boxes of the given tensors, such as a model's
+    /// parameters: `loss.to_dot_with_names(&model.named_parameters())`, like torchviz's
+    /// `make_dot(loss, params=dict(model.named_parameters()))`. A name given here wins over a
+    /// [`Tensor::set_label`].
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let model = nn::Linear::new(1, 1);
+    /// let loss = model.forward(&tensor!([[2.0]])).sum();
+    /// loss.backward();
+    /// let dot = loss.to_dot_with_names(&model.named_parameters());
+    /// assert!(dot.contains("label=\"weight | shape [1, 1] | {data "));  // {data ... | grad ...}
+    /// let x = tensor!(3.0).requires_grad_(true);
+    /// let dot = (&x * 2.0).to_dot_with_names(&[("x", &x)]);
+    /// assert!(dot.contains("label=\"x | shape [] | data 3.0000 | requires_grad\""));
+    /// ```
+    pub fn to_dot_with_names<S: AsRef<str>, T: Borrow<Tensor>>(&self, names: &[(S, T)]) -> String {
+        Graph::of(self, names).to_dot()
+    }
+
+    /// Names this tensor in graph drawings ([`Tensor::to_dot`], `graph()`), as micrograd's
+    /// `Value(..., label='a')`; returns the same tensor, so it chains. Nothing else reads it.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let a = tensor!(2.0).requires_grad_(true).set_label("a");
+    /// let b = (&a * 3.0).set_label("b");
+    /// assert_eq!(b.label().as_deref(), Some("b"));
+    /// assert!(b.to_dot().contains("label=\"a | shape [] | data 2.0000 | requires_grad\""));
+    /// ```
+    pub fn set_label(&self, label: &str) -> Tensor {
+        *self.0.label.borrow_mut() = Some(label.into());
+        self.clone()
+    }
+
+    /// The name given by [`Tensor::set_label`], if any.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert_eq!(tensor!(1.0).label(), None);
+    /// ```
+    pub fn label(&self) -> Option<String> {
+        self.0.label.borrow().as_deref().map(str::to_string)
+    }
+}
+
+impl Graph {
+    /// The DOT text of [`Tensor::to_dot`], for any graph (also a [`crate::Diagram`]'s).
+    pub(crate) fn to_dot(&self) -> String {
         let mut dot = String::from("digraph {\n    rankdir=LR;\n    node [fontsize=12];\n");
-        for (i, node) in graph.tensors.iter().enumerate() {
-            let label: Vec<String> = node.lines.iter().map(|l| escape_record(l)).collect();
+        for (i, node) in self.tensors.iter().enumerate() {
+            let label: Vec<String> = node.lines.iter().map(|l| record_row(l)).collect();
             let fill = match node.role {
                 Role::RequiresGrad => ", style=filled, fillcolor=lightblue",
                 Role::Output => ", style=filled, fillcolor=darkolivegreen1",
@@ -54,7 +108,7 @@ impl Tensor {
                 "    t{i} [shape=record, label=\"{}\"{fill}];",
                 label.join(" | ")
             );
-            if let Some(op) = node.tensor.grad_fn() {
+            if let Some(op) = &node.op {
                 let _ = writeln!(
                     dot,
                     "    op{i} [shape=ellipse, style=filled, fillcolor=lightgrey, label=\"{op}\"];"
@@ -71,9 +125,25 @@ impl Tensor {
     }
 }
 
+/// No names: what `to_dot()` and `graph()` pass on.
+const NO_NAMES: &[(&str, &Tensor)] = &[];
+
+/// Between the fields of one row of a box: `data 0.5000` and `grad 2.5000` side by side.
+pub(crate) const FIELD_SEPARATOR: char = '\t';
+
+/// One row of a box as DOT record text: a row of several fields in braces, which turns them
+/// side by side (the rows themselves stack top to bottom when rankdir=LR).
+fn record_row(row: &str) -> String {
+    let fields: Vec<String> = row.split(FIELD_SEPARATOR).map(escape_record).collect();
+    match fields.len() {
+        1 => fields.into_iter().next().unwrap(),
+        _ => format!("{{{}}}", fields.join(" | ")),
+    }
+}
+
 /// What a tensor is in the graph, which decides how its box is drawn.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Role {
+pub(crate) enum Role {
     /// A leaf that requires grad (a weight): `backward()` stores its gradient. Light blue.
     RequiresGrad,
     /// A leaf that does not require grad: data, a constant. Plain.
@@ -85,21 +155,24 @@ enum Role {
 }
 
 /// A tensor in the graph, with the text of its box.
-struct GraphTensor {
-    tensor: Tensor,
-    role: Role,
-    /// `shape [4]`, then `data ...` if it holds one number, `requires_grad` for a leaf that
-    /// does, and `grad ...` if it has a gradient.
-    lines: Vec<String>,
+pub(crate) struct GraphTensor {
+    /// The name of the op that computed it (its `grad_fn`); `None` for a leaf.
+    pub(crate) op: Option<String>,
+    pub(crate) role: Role,
+    /// The rows of its box: its name if any, `shape [4]`, then `data ...` if it holds one
+    /// number with `grad ...` beside it if it keeps a gradient (fields of a row are separated
+    /// by [`FIELD_SEPARATOR`]), and `requires_grad` for a leaf that does.
+    pub(crate) lines: Vec<String>,
     /// The inputs of the op that computed it, as indices into [`Graph::tensors`], in argument
     /// order (a tensor used twice is listed twice); empty for a leaf.
-    inputs: Vec<usize>,
+    pub(crate) inputs: Vec<usize>,
 }
 
 /// Every tensor a result depends on, once each, inputs before the results computed from
-/// them: the result comes last.
-struct Graph {
-    tensors: Vec<GraphTensor>,
+/// them: the result comes last. (A [`crate::Diagram`] builds one from values of its own.)
+#[derive(Default)]
+pub(crate) struct Graph {
+    pub(crate) tensors: Vec<GraphTensor>,
 }
 
 /// Identifies a tensor (not its numbers: two handles to one tensor have the same key).
@@ -113,7 +186,11 @@ impl Graph {
     /// Walks back from `root` through the inputs of each op, depth first, and lists each
     /// tensor after all of its inputs. A loop and a stack instead of recursion, so a long
     /// chain of ops cannot overflow the call stack.
-    fn of(root: &Tensor) -> Graph {
+    fn of<S: AsRef<str>, T: Borrow<Tensor>>(root: &Tensor, names: &[(S, T)]) -> Graph {
+        let names: HashMap<TensorKey, &str> = names
+            .iter()
+            .map(|(name, t)| (key(t.borrow()), name.as_ref()))
+            .collect();
         let mut tensors: Vec<GraphTensor> = Vec::new();
         let mut index: HashMap<TensorKey, usize> = HashMap::new();
         // Each entry: a tensor, its inputs, and how many of them have been visited.
@@ -137,9 +214,9 @@ impl Graph {
             };
             index.insert(key(&tensor), tensors.len());
             tensors.push(GraphTensor {
-                lines: box_lines(&tensor, role),
+                op: tensor.grad_fn().map(str::to_string),
+                lines: box_lines(&tensor, role, names.get(&key(&tensor)).copied()),
                 inputs: inputs.iter().map(|input| index[&key(input)]).collect(),
-                tensor,
                 role,
             });
         }
@@ -147,20 +224,28 @@ impl Graph {
     }
 }
 
-/// The lines of text in a tensor's box.
-fn box_lines(tensor: &Tensor, role: Role) -> Vec<String> {
-    let mut lines = vec![format!("shape {}", shape_text(&tensor.shape()))];
-    if tensor.numel() == 1 {
-        lines.push(format!("data {}", number_text(tensor.item())));
+/// The rows of text in a tensor's box.
+fn box_lines(tensor: &Tensor, role: Role, name: Option<&str>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(name) = name.map(str::to_string).or_else(|| tensor.label()) {
+        lines.push(name);
     }
-    if role == Role::RequiresGrad {
-        lines.push("requires_grad".to_string());
+    lines.push(format!("shape {}", shape_text(&tensor.shape())));
+    let mut values = Vec::new();
+    if tensor.numel() == 1 {
+        values.push(format!("data {}", number_text(tensor.item())));
     }
     if let Some(grad) = tensor.grad() {
-        lines.push(match grad.numel() {
+        values.push(match grad.numel() {
             1 => format!("grad {}", number_text(grad.item())),
             _ => format!("grad {}", shape_text(&grad.shape())),
         });
+    }
+    if !values.is_empty() {
+        lines.push(values.join(&FIELD_SEPARATOR.to_string()));
+    }
+    if role == Role::RequiresGrad {
+        lines.push("requires_grad".to_string());
     }
     lines
 }
@@ -229,11 +314,42 @@ impl Tensor {
     /// fig.save(std::env::temp_dir().join("loss_graph.png")).unwrap();
     /// ```
     pub fn graph(&self) -> crate::plot::Figure {
+        self.graph_with_names(NO_NAMES)
+    }
+
+    /// [`Tensor::graph`] with names on the boxes of the given tensors, such as a model's
+    /// parameters, as [`Tensor::to_dot_with_names`]:
+    /// `loss.graph_with_names(&model.named_parameters())`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let model = nn::Linear::new(1, 1);
+    /// let x = tensor!([[1.0], [2.0]]);
+    /// let loss = model.forward(&x).pow(2.0).mean();
+    /// loss.backward();
+    /// let mut names = model.named_parameters();
+    /// names.push(("x".to_string(), x.clone()));
+    /// let fig = loss.graph_with_names(&names);
+    /// assert!(fig.svg().contains("weight\n") && fig.svg().contains("bias\n"));
+    /// ```
+    pub fn graph_with_names<S: AsRef<str>, T: Borrow<Tensor>>(
+        &self,
+        names: &[(S, T)],
+    ) -> crate::plot::Figure {
+        Graph::of(self, names).draw("graph")
+    }
+}
+
+#[cfg(feature = "plot")]
+impl Graph {
+    /// The picture of [`Tensor::graph`], for any graph; `caller` names the function in the
+    /// message of a graph too big to draw.
+    pub(crate) fn draw(&self, caller: &str) -> crate::plot::Figure {
         let layout = picture::Layout::of(self);
         let (width, height) = layout.size();
         assert!(
             u64::from(width) * u64::from(height) <= picture::MAX_PIXELS,
-            "graph: the graph needs a {width}x{height} picture, too big to draw; \
+            "{caller}: the graph needs a {width}x{height} picture, too big to draw; \
              print `to_dot()` and render it with graphviz instead"
         );
         crate::plot::render_picture(&layout)
@@ -258,9 +374,8 @@ mod picture {
     use plotters::prelude::*;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-    use super::{Graph, Role};
+    use super::{Graph, Role, FIELD_SEPARATOR};
     use crate::plot::{plotters_size, text_width, Picture, FAMILY};
-    use crate::tensor::Tensor;
 
     /// The largest picture drawn, in pixels (the PNG is drawn at twice the size first).
     pub(super) const MAX_PIXELS: u64 = 16_000_000;
@@ -315,12 +430,18 @@ mod picture {
 
     impl Item {
         fn new(kind: Kind, lines: Vec<String>, column: usize) -> Item {
-            let text = lines
-                .iter()
-                .map(|line| text_width(line, FONT_EM))
-                .fold(0.0, f64::max);
+            // A row of several fields gives each the room of the widest, side by side.
+            let row_width = |line: &String| {
+                let fields = line.split(FIELD_SEPARATOR);
+                let widest = fields
+                    .clone()
+                    .map(|f| text_width(f, FONT_EM))
+                    .fold(0.0, f64::max);
+                fields.count() as f64 * (widest + 2.0 * BOX_PADDING)
+            };
+            let text = lines.iter().map(row_width).fold(0.0, f64::max);
             let (width, height) = match kind {
-                Kind::Tensor(_) => (text + 2.0 * BOX_PADDING, LINE_HEIGHT * lines.len() as f64),
+                Kind::Tensor(_) => (text, LINE_HEIGHT * lines.len() as f64),
                 // The round ends take half the height on each side.
                 Kind::Op => (text + OP_HEIGHT, OP_HEIGHT),
                 Kind::Waypoint => (0.0, WAYPOINT_HEIGHT),
@@ -391,9 +512,8 @@ mod picture {
     }
 
     impl Layout {
-        pub(super) fn of(root: &Tensor) -> Layout {
-            let graph = Graph::of(root);
-            let columns = column_of_each_tensor(&graph);
+        pub(super) fn of(graph: &Graph) -> Layout {
+            let columns = column_of_each_tensor(graph);
 
             // One item per tensor, one per op (just left of its result), and the arrows.
             let mut items = Vec::new();
@@ -403,7 +523,7 @@ mod picture {
                 tensor_item.push(items.len());
                 let lines = node.lines.clone();
                 items.push(Item::new(Kind::Tensor(node.role), lines, columns[i]));
-                let Some(name) = node.tensor.grad_fn() else {
+                let Some(name) = &node.op else {
                     continue;
                 };
                 let op = items.len();
@@ -863,7 +983,20 @@ mod picture {
                 let first_row = item.y - (item.lines.len() - 1) as f64 * LINE_HEIGHT / 2.0;
                 for (row, text) in item.lines.iter().enumerate() {
                     let y = first_row + row as f64 * LINE_HEIGHT;
-                    root.draw_text(text, &font, at((item.x, y))).map_err(err)?;
+                    // Fields side by side in equal cells, with a line between them.
+                    let fields: Vec<&str> = text.split(FIELD_SEPARATOR).collect();
+                    let cell = item.width / fields.len() as f64;
+                    for (k, field) in fields.iter().enumerate() {
+                        let left = item.left() + k as f64 * cell;
+                        if k > 0 {
+                            let ends =
+                                [(left, y - LINE_HEIGHT / 2.0), (left, y + LINE_HEIGHT / 2.0)];
+                            root.draw(&PathElement::new(ends.map(at).to_vec(), line(OUTLINE)))
+                                .map_err(err)?;
+                        }
+                        root.draw_text(field, &font, at((left + cell / 2.0, y)))
+                            .map_err(err)?;
+                    }
                 }
             }
             Ok(())
@@ -920,7 +1053,7 @@ mod tests {
         let w = tensor!(1.0).requires_grad_(true);
         let a = &w * &w;
         let b = &a + &w;
-        let graph = Graph::of(&b);
+        let graph = Graph::of(&b, NO_NAMES);
         let roles: Vec<Role> = graph.tensors.iter().map(|t| t.role).collect();
         assert_eq!(roles, [Role::RequiresGrad, Role::Computed, Role::Output]);
         let inputs: Vec<&[usize]> = graph.tensors.iter().map(|t| &t.inputs[..]).collect();
@@ -982,16 +1115,16 @@ mod tests {
         #[test]
         fn boxes_of_an_mlp_loss_never_overlap() {
             let loss = mlp_loss();
-            let layout = Layout::of(&loss);
+            let layout = Layout::of(&Graph::of(&loss, NO_NAMES));
             assert!(layout.items.iter().any(|it| it.kind == Kind::Waypoint));
             assert_nothing_overlaps(&layout);
             loss.backward();
-            assert_nothing_overlaps(&Layout::of(&loss));
+            assert_nothing_overlaps(&Layout::of(&Graph::of(&loss, NO_NAMES)));
         }
 
         #[test]
         fn every_arrow_runs_from_a_right_side_to_a_left_side() {
-            let layout = Layout::of(&mlp_loss());
+            let layout = Layout::of(&Graph::of(&mlp_loss(), NO_NAMES));
             let boxes: Vec<_> = layout
                 .items
                 .iter()
@@ -1021,7 +1154,7 @@ mod tests {
 
         #[test]
         fn leaves_sit_just_left_of_the_op_using_them() {
-            let layout = Layout::of(&lesson_02_loss());
+            let layout = Layout::of(&Graph::of(&lesson_02_loss(), NO_NAMES));
             // Columns: w x | Mul | w*x y | Sub | diff | Pow | square | Mean | loss.
             let columns: Vec<usize> = layout.items.iter().map(|it| it.column).collect();
             let lines: Vec<&str> = layout.items.iter().map(|it| it.lines[0].as_str()).collect();

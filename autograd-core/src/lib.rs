@@ -14,6 +14,7 @@
 //!
 //! and, on top, the tools for notebooks:
 //! - [`gradcheck`]: autograd's gradients against finite differences, as a table;
+//! - `graph.rs`, [`Diagram`]: the graph of a tensor, or of values of your own, drawn;
 //! - `notebook.rs`: HTML display of tensors and modules in Jupyter, [`summary`], short panics;
 //! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
@@ -29,6 +30,7 @@
 //! ```
 
 mod autograd;
+mod diagram;
 mod display;
 mod error;
 mod gradcheck;
@@ -49,6 +51,7 @@ pub use ndarray;
 
 pub use autograd::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
 pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
+pub use diagram::Diagram;
 pub use error::{Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
 pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
@@ -58,6 +61,7 @@ pub use ops::broadcast_shapes;
 pub use ops::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
 pub use ops::tanh as tanh_f32;
+pub use ops::{Context, Function};
 pub use random::{initial_seed, manual_seed};
 pub use tensor::{Tensor, TensorData};
 
@@ -90,6 +94,7 @@ pub mod prelude {
     pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
     pub use crate::{is_grad_enabled, Result};
     pub use crate::{summary, ModuleDisplay};
+    pub use crate::{Context, Function};
 
     #[cfg(feature = "plot")]
     pub use crate::plot;

@@ -41,10 +41,8 @@ pub(crate) struct TensorInner {
     pub(crate) grad_fn: Option<Rc<Node>>,
     pub(crate) retains_grad: Cell<bool>,
     pub(crate) is_parameter: Cell<bool>,
-    /// The gradient flowing into this tensor while `backward()` runs; empty otherwise.
-    pub(crate) pending_grad: RefCell<Option<ArrayD<f32>>>,
-    /// Marks tensors already collected by the current `backward()`.
-    pub(crate) visit_mark: Cell<u64>,
+    /// A name for graph drawings, from `set_label`.
+    pub(crate) label: RefCell<Option<Rc<str>>>,
 }
 
 impl Tensor {
@@ -69,8 +67,7 @@ impl Tensor {
             grad_fn,
             retains_grad: Cell::new(false),
             is_parameter: Cell::new(false),
-            pending_grad: RefCell::new(None),
-            visit_mark: Cell::new(0),
+            label: RefCell::new(None),
         }))
     }
 
@@ -441,7 +438,9 @@ impl Tensor {
         self.0.grad.borrow().clone()
     }
 
-    /// Replaces the stored gradient: `t.grad = None` is `t.set_grad(None)`.
+    /// Replaces the stored gradient: `t.grad = None` is `t.set_grad(None)`, `t.grad = g` is
+    /// `t.set_grad(Some(g))`. Panics if `g` has another shape than `t`, as PyTorch refuses it;
+    /// see [`Tensor::try_set_grad`].
     ///
     /// ```
     /// use autograd_core::prelude::*;
@@ -450,8 +449,34 @@ impl Tensor {
     /// w.set_grad(None);
     /// assert!(w.grad().is_none());
     /// ```
+    #[track_caller]
     pub fn set_grad(&self, grad: Option<Tensor>) {
+        self.try_set_grad(grad).or_panic()
+    }
+
+    /// [`Tensor::set_grad`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = Tensor::zeros(&[2]).requires_grad_(true);
+    /// let err = w.try_set_grad(Some(Tensor::zeros(&[3]))).unwrap_err();
+    /// assert!(err.to_string().starts_with("attempting to assign a gradient of size '[3]' to a tensor of size '[2]'"));
+    /// ```
+    pub fn try_set_grad(&self, grad: Option<Tensor>) -> Result<()> {
+        if let Some(g) = &grad {
+            let (grad_shape, shape) = (g.shape(), self.shape());
+            if grad_shape != shape {
+                // Else the next backward would add a gradient of one shape into the other.
+                return Err(TensorError::Invalid(format!(
+                    "attempting to assign a gradient of size '{grad_shape:?}' to a tensor of size \
+                     '{shape:?}'. Please ensure that the gradient and the tensor are the same size\n  \
+                     op: set_grad\n  \
+                     hint: a gradient has the shape of its tensor; use set_grad(None) to clear it"
+                )));
+            }
+        }
         *self.0.grad.borrow_mut() = grad;
+        Ok(())
     }
 
     /// Asks `backward()` to store this non-leaf's gradient too: `t.retain_grad()`.

@@ -138,12 +138,14 @@ fn dot_after_backward_shows_the_leaf_gradient() {
     assert_eq!(w.grad().unwrap().item(), -30.0);
     let dot = l.to_dot();
     let w_node = node_with(&dot, "requires_grad");
+    // The gradient beside the value, as micrograd's draw_dot: a row of two fields.
     assert!(
-        w_node.contains("shape [] | data 0.0000 | requires_grad | grad -30.0000"),
+        w_node.contains("shape [] | {data 0.0000 | grad -30.0000} | requires_grad"),
         "{w_node}"
     );
     // Non-leaves keep no gradient (as in PyTorch), but the graph is still all there.
     assert_eq!(dot.matches("| grad ").count(), 1, "{dot}");
+    assert_eq!(dot.matches("grad ").count(), 1, "{dot}");
     assert_eq!(tensor_nodes(&dot).len(), 7);
     assert_eq!(edges(&dot).len(), 10);
 }
@@ -156,7 +158,7 @@ fn dot_shows_gradients_kept_by_retain_grad_and_shapes_of_big_ones() {
     let l = h.sum();
     l.backward();
     let dot = l.to_dot();
-    assert!(node_with(&dot, "requires_grad").contains("shape [3] | requires_grad | grad [3]"));
+    assert!(node_with(&dot, "requires_grad").contains("shape [3] | grad [3] | requires_grad"));
     // h: computed by Mul, gradient kept; the constant 2.0 is a box of its own.
     assert!(tensor_nodes(&dot)
         .iter()
@@ -164,6 +166,77 @@ fn dot_shows_gradients_kept_by_retain_grad_and_shapes_of_big_ones() {
     assert!(tensor_nodes(&dot)
         .iter()
         .any(|l| l.contains("label=\"shape [] | data 2.0000\"")));
+}
+
+#[test]
+fn a_retained_scalar_shows_its_gradient_beside_its_value() {
+    // micrograd's example: e = a * b, d = e + c, L = d * f; retain_grad on e and d.
+    let a = tensor!(2.0).requires_grad_(true).set_label("a");
+    let b = tensor!(-3.0).requires_grad_(true).set_label("b");
+    let c = tensor!(10.0).requires_grad_(true).set_label("c");
+    let f = tensor!(-2.0).requires_grad_(true).set_label("f");
+    let e = (&a * &b).set_label("e");
+    let d = (&e + &c).set_label("d");
+    let l = (&d * &f).set_label("L");
+    e.retain_grad();
+    d.retain_grad();
+    l.backward();
+    let dot = l.to_dot();
+    // dL/dd = f = -2, dL/de = dL/dd = -2, dL/da = -2 b = 6, dL/db = -2 a = -4, dL/df = d = 4.
+    for (box_text, requires) in [
+        (
+            "a | shape [] | {data 2.0000 | grad 6.0000} | requires_grad",
+            true,
+        ),
+        (
+            "b | shape [] | {data -3.0000 | grad -4.0000} | requires_grad",
+            true,
+        ),
+        (
+            "c | shape [] | {data 10.0000 | grad -2.0000} | requires_grad",
+            true,
+        ),
+        (
+            "f | shape [] | {data -2.0000 | grad 4.0000} | requires_grad",
+            true,
+        ),
+        ("e | shape [] | {data -6.0000 | grad -2.0000}", false),
+        ("d | shape [] | {data 4.0000 | grad -2.0000}", false),
+        ("L | shape [] | data -8.0000", false),
+    ] {
+        let line = node_with(&dot, &format!("label=\"{box_text}\""));
+        assert_eq!(line.contains("lightblue"), requires, "{line}");
+    }
+}
+
+#[test]
+fn parameters_are_named_by_named_parameters() {
+    // As torchviz's make_dot(loss, params=dict(model.named_parameters())).
+    manual_seed(0);
+    let model = nn::Sequential::new()
+        .add(nn::Linear::new(1, 2))
+        .add(nn::Tanh)
+        .add(nn::Linear::new(2, 1));
+    let x = tensor!([[0.5], [-1.0]]);
+    let loss = model.forward(&x).pow(2.0).mean();
+    let plain = loss.to_dot();
+    let named = loss.to_dot_with_names(&model.named_parameters());
+    for name in ["0.weight", "0.bias", "2.weight", "2.bias"] {
+        let line = node_with(&named, &format!("label=\"{name} | shape"));
+        assert!(line.contains("lightblue"), "{line}");
+        assert!(!plain.contains(name));
+    }
+    // Only the labels differ: the same boxes, ops and arrows.
+    assert_eq!(tensor_nodes(&named).len(), tensor_nodes(&plain).len());
+    assert_eq!(edges(&named), edges(&plain));
+    // A name given when drawing wins over a label; anything can be named, and names are escaped.
+    x.set_label("x");
+    let dot = loss.to_dot_with_names(&[("inputs | x", &x)]);
+    assert!(
+        dot.contains("label=\"inputs \\| x | shape [2, 1]\""),
+        "{dot}"
+    );
+    assert!(loss.to_dot().contains("label=\"x | shape [2, 1]\""));
 }
 
 #[test]
@@ -316,7 +389,21 @@ mod picture {
         l.backward();
         let after = l.graph();
         assert!(!texts(before.svg()).iter().any(|t| t.starts_with("grad")));
-        assert!(texts(after.svg()).iter().any(|t| t == "grad -30.0000"));
+        let after_texts = texts(after.svg());
+        assert!(after_texts.iter().any(|t| t == "grad -30.0000"));
+        // Beside the value, in the same row: the two texts are drawn at one height.
+        let row_of = |text: &str| {
+            let svg = after.svg();
+            let at = svg.find(text).unwrap();
+            let start = svg[..at].rfind("<text").unwrap();
+            let y = &svg[start..at];
+            y[y.find(" y=\"").unwrap() + 4..]
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(row_of("data 0.0000"), row_of("grad -30.0000"));
         // The box of w grew a line.
         assert!(after.size().1 >= before.size().1);
     }
@@ -330,6 +417,21 @@ mod picture {
         assert_eq!(first.png(), second.png());
         assert_eq!(first, b.graph());
         assert_eq!(mlp_loss().graph(), mlp_loss().graph());
+    }
+
+    #[test]
+    fn names_show_in_the_picture() {
+        let model = nn::Linear::new(1, 1);
+        let loss = model.forward(&tensor!([[2.0]]).set_label("x")).sum();
+        loss.backward();
+        let texts = texts(loss.graph_with_names(&model.named_parameters()).svg());
+        for name in ["weight", "bias", "x"] {
+            assert_eq!(
+                texts.iter().filter(|t| *t == name).count(),
+                1,
+                "{name}: {texts:?}"
+            );
+        }
     }
 
     #[test]

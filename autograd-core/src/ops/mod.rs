@@ -8,14 +8,17 @@
 //! | `reduce.rs` | `sum mean sum_dim mean_dim` |
 //! | `linalg.rs` | `matmul t` |
 //! | `shape.rs` | `reshape unsqueeze squeeze` |
+//! | `function.rs` | your own ops: [`Function`](crate::Function), PyTorch's `torch.autograd.Function` |
 
 mod binary;
+mod function;
 mod linalg;
 mod reduce;
 mod shape;
 mod unary;
 
 pub(crate) use binary::zip_broadcast;
+pub use function::{Context, Function};
 pub use linalg::matmul_2d;
 pub(crate) use reduce::{dot, dot_columns, sum_all, sum_along, sum_map, zip_map_sum};
 pub use unary::tanh;
