@@ -38,7 +38,7 @@ fn main() {
     }
     no_grad(|| {
         model.weight.fill_(-0.5);
-        model.bias.as_ref().unwrap().fill_(0.25);
+        model.bias.fill_(0.25);
     });
     println!(
         "Prediction before training: f(5) = {:.3}",
@@ -48,7 +48,7 @@ fn main() {
     let model = LinearRegression::new(n_features, 1);
     no_grad(|| {
         model.lin.weight.fill_(-0.5);
-        model.lin.bias.as_ref().unwrap().fill_(0.25);
+        model.lin.bias.fill_(0.25);
     });
     println!("{}", model.repr());
     for (name, p) in model.named_parameters() {
@@ -64,10 +64,7 @@ fn main() {
         optimizer.step();
         optimizer.zero_grad();
         if epoch % 10 == 0 {
-            let (w, b) = (
-                model.lin.weight.item(),
-                model.lin.bias.as_ref().unwrap().item(),
-            );
+            let (w, b) = (model.lin.weight.item(), model.lin.bias.item());
             println!(
                 "epoch {}: w = {w:.3}, b = {b:.3}, loss = {:.8}",
                 epoch + 1,
@@ -79,9 +76,6 @@ fn main() {
         "Prediction after training: f(5) = {:.3}",
         model.forward(&tensor!([5.0])).item()
     );
-    let (w, b) = (
-        model.lin.weight.item(),
-        model.lin.bias.as_ref().unwrap().item(),
-    );
+    let (w, b) = (model.lin.weight.item(), model.lin.bias.item());
     println!("trained: w = {w:.4}, b = {b:.4}; least squares: w = 1.9412, b = 0.0686");
 }

@@ -20,7 +20,7 @@ fn train(x: &Tensor, y: &Tensor, epochs: usize, lr: f32) -> (nn::Linear, Vec<f32
 }
 
 fn describe(name: &str, model: &nn::Linear, losses: &[f32]) {
-    let (w, b) = (model.weight.item(), model.bias.as_ref().unwrap().item());
+    let (w, b) = (model.weight.item(), model.bias.item());
     println!(
         "{name}: w = {w:.4}, b = {b:.4}, final loss = {:.4}",
         losses[losses.len() - 1]
@@ -39,10 +39,7 @@ fn main() {
     let (noisy_model, noisy_losses) = train(&x, &y_noisy, 500, 0.01);
     describe("clean", &clean_model, &clean_losses);
     describe("noisy", &noisy_model, &noisy_losses);
-    let (w, b) = (
-        clean_model.weight.item(),
-        clean_model.bias.as_ref().unwrap().item(),
-    );
+    let (w, b) = (clean_model.weight.item(), clean_model.bias.item());
     println!("clean: w = {w:.4} (true 2), b = {b:.4} (true 3)");
     let floor = noisy_losses[noisy_losses.len() - 1];
     println!(

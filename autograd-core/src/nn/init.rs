@@ -7,7 +7,7 @@ use crate::tensor::Tensor;
 /// Replaces the numbers of `tensor` (same shape) without recording anything.
 fn overwrite(tensor: &Tensor, values: ndarray::ArrayD<f32>) -> Tensor {
     tensor.data_mut().assign(&values);
-    tensor.clone()
+    tensor.shallow_clone()
 }
 
 /// Fills with samples from U(a, b): `nn.init.uniform_(t, a, b)`.
@@ -44,7 +44,7 @@ pub fn normal_(tensor: &Tensor, mean: f32, std: f32) -> Tensor {
 /// ```
 pub fn constant_(tensor: &Tensor, value: f32) -> Tensor {
     tensor.data_mut().fill(value);
-    tensor.clone()
+    tensor.shallow_clone()
 }
 
 /// Fills with zeros: `nn.init.zeros_(t)`.
