@@ -956,12 +956,15 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The parameters (made by `Tensor::parameter`) that are still alive.
-pub(crate) fn live_parameters() -> Vec<Tensor> {
+/// Calls `f` on every parameter (made by `Tensor::parameter`) that is still alive. Allocates
+/// nothing: optimizers call it at every step.
+pub(crate) fn for_each_live_parameter(mut f: impl FnMut(&Tensor)) {
     PARAMETERS.with(|all| {
-        let mut all = all.borrow_mut();
-        all.retain(|p| p.strong_count() > 0);
-        all.iter().filter_map(|p| p.upgrade().map(Tensor)).collect()
+        for p in all.borrow().iter() {
+            if let Some(p) = p.upgrade() {
+                f(&Tensor(p));
+            }
+        }
     })
 }
 

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Result, TensorError};
-use crate::tensor::{live_parameters, Tensor};
+use crate::tensor::{for_each_live_parameter, Tensor};
 
 /// What every optimizer does: PyTorch's `torch.optim.Optimizer`.
 ///
@@ -136,20 +136,25 @@ impl ParamList {
 impl ParamList {
     /// The parameters `warn_unused` reports (each time, not once).
     fn unused(&self) -> Vec<Tensor> {
-        // The backward that reached our parameters marked them with its pass number.
-        let Some(pass) = self
-            .0
-            .iter()
-            .find(|p| p.grad().is_some())
-            .map(|p| p.0.visit_mark.get())
-        else {
+        // Each backward marks the tensors it reaches with its pass number: the latest one that
+        // reached our parameters has the largest.
+        let with_grad = self.0.iter().filter(|p| p.0.grad.borrow().is_some());
+        let Some(pass) = with_grad.map(|p| p.0.visit_mark.get()).max() else {
             return Vec::new();
         };
-        live_parameters()
-            .into_iter()
-            .filter(|p| p.requires_grad() && p.grad().is_some() && p.0.visit_mark.get() == pass)
-            .filter(|p| HELD.with(|held| !held.borrow().contains_key(&address(p))))
-            .collect()
+        let mut unused = Vec::new();
+        for_each_live_parameter(|p| {
+            let reached = p.0.visit_mark.get() == pass && p.requires_grad();
+            // Cheapest tests first: this runs at every step.
+            if reached
+                && !self.0.iter().any(|ours| ours.same(p))
+                && p.0.grad.borrow().is_some()
+                && HELD.with(|held| !held.borrow().contains_key(&address(p)))
+            {
+                unused.push(p.shallow_clone());
+            }
+        });
+        unused
     }
 }
 
