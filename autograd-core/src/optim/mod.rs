@@ -7,7 +7,7 @@ pub use adam::Adam;
 pub use sgd::SGD;
 
 use std::borrow::Borrow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Result, TensorError};
@@ -93,8 +93,9 @@ fn address(p: &Tensor) -> usize {
 }
 
 /// The list of parameters an optimizer updates, registered while the optimizer lives, so that
-/// [`ParamList::warn_unused`] can tell a parameter that nobody updates.
-pub(crate) struct ParamList(pub(crate) Vec<Tensor>);
+/// [`ParamList::warn_unused`] can tell a parameter that nobody updates; and whether that check
+/// has run.
+pub(crate) struct ParamList(pub(crate) Vec<Tensor>, Cell<bool>);
 
 impl ParamList {
     pub(crate) fn new(params: Vec<Tensor>) -> ParamList {
@@ -104,7 +105,7 @@ impl ParamList {
                 .iter()
                 .for_each(|p| *held.entry(address(p)).or_default() += 1);
         });
-        ParamList(params)
+        ParamList(params, Cell::new(false))
     }
 
     /// Warns (once per parameter) about module parameters that received a gradient from the
@@ -113,7 +114,14 @@ impl ParamList {
     /// gets gradients, but never trains. In PyTorch, assigning the layer to `self` registers it;
     /// a Rust struct cannot do that, so this is where the mistake shows. Freezing a layer
     /// (`requires_grad_(false)`) is not reported.
+    ///
+    /// A forgotten child is there from the first step on, so the check runs once: at the first
+    /// step after a backward reached these parameters. Later steps pay one flag test.
     pub(crate) fn warn_unused(&self) {
+        if self.1.get() || self.0.iter().all(|p| p.0.grad.borrow().is_none()) {
+            return;
+        }
+        self.1.set(true);
         let unused: Vec<Tensor> = self
             .unused()
             .into_iter()
