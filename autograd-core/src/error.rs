@@ -179,7 +179,7 @@ impl fmt::Display for TensorError {
                 f,
                 "a Tensor with {numel} elements cannot be converted to Scalar\n  \
                  op: item\n  \
-                 hint: reduce it first (.sum(), .mean()) or index one element"
+                 hint: reduce it first (.sum(), .mean()) or read one element with get(&[i, ...]), like t[i].item()"
             ),
             ImplicitGradNotScalar { shape: s } => write!(
                 f,

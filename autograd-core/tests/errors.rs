@@ -761,8 +761,9 @@ fn optimizer_with_an_empty_parameter_list() {
     assert_message(&message, FIRST, &["op: optimizer"]);
 }
 
-/// Crate-specific: PyTorch 2.15 accepts a parameter that does not require grad (and never
-/// moves it); the crate refuses it.
+/// Crate-specific: PyTorch 2.15 accepts a tensor that does not require grad (and never moves
+/// it); the crate refuses one made without `requires_grad_(true)`. A module parameter frozen
+/// with `requires_grad_(false)` is accepted, as in PyTorch (`tests/pytorch_habits.rs`).
 #[test]
 fn optimizer_with_a_parameter_that_does_not_require_grad() {
     let params = || vec![leaf(), Tensor::ones(&[2, 3])];
