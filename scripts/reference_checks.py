@@ -91,9 +91,9 @@ CHECKS = {
     "04_module": (
         'println!("{{\\"losses\\": {:?}, \\"w\\": {:?}, \\"b\\": {:?}, \\"f5\\": {:?}, \\"seeded_losses\\": {:?},'
         ' \\"line_losses\\": {:?}, \\"line_w\\": {:?}, \\"line_b\\": {:?}}}",'
-        " losses, model.lin.weight.item(), model.lin.bias.as_ref().unwrap().item(),"
+        " losses, model.lin.weight.item(), model.lin.bias.item(),"
         " model.forward(&tensor!([5.0])).item(), seeded_losses, line_losses, line.weight.item(),"
-        " line.bias.as_ref().unwrap().item());",
+        " line.bias.item());",
         [
             ("losses", "linear_module.json", ["cases", "w-0.5_b0.25", "loss"], "bits"),
             ("w", "linear_module.json", ["cases", "w-0.5_b0.25", "w", -1], "bits"),

@@ -12,7 +12,7 @@ fn main() {
     let y = tensor!([2.0, 4.0, 6.0, 8.0, 11.0, 16.0]);
     let w = tensor!(0.0).requires_grad_(true);
     let loss = nn::MSELoss::new();
-    let mut optimizer = optim::SGD::new(vec![w.clone()], 0.01);
+    let mut optimizer = optim::SGD::new([&w], 0.01);
     println!("{}", loss);
     let l = loss.forward(&forward(&w, &x), &y);
     println!("{}", l);
@@ -50,7 +50,7 @@ fn main() {
     let y5 = tensor!([2.0, 4.0, 6.0, 7.0, 12.0]);
     let w5 = Tensor::rand(&[1]).requires_grad_(true);
     println!("{}", w5);
-    let mut optimizer5 = optim::SGD::new(vec![w5.clone()], 0.01);
+    let mut optimizer5 = optim::SGD::new([&w5], 0.01);
     let mut losses5 = Vec::new();
     for epoch in 0..10 {
         let l = loss.forward(&forward(&w5, &x5), &y5);

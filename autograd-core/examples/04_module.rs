@@ -100,17 +100,13 @@ fn main() {
             println!("           W after step:  {}", line.weight.detach());
         }
     }
-    println!(
-        "W = {:.4}, b = {:.4}",
-        line.weight.item(),
-        line.bias.as_ref().unwrap().item()
-    );
+    println!("W = {:.4}, b = {:.4}", line.weight.item(), line.bias.item());
 
     // Our own module, from the hand-set weights of the PyTorch trace.
     let model = LinearRegression::new(n_features, 1);
     no_grad(|| {
         model.lin.weight.fill_(-0.5);
-        model.lin.bias.as_ref().unwrap().fill_(0.25);
+        model.lin.bias.fill_(0.25);
     });
     println!("{}", model.repr());
     for (name, p) in model.named_parameters() {
@@ -125,9 +121,6 @@ fn main() {
         "Prediction after training: f(5) = {:.3}",
         model.forward(&x_test).item()
     );
-    let (w, b) = (
-        model.lin.weight.item(),
-        model.lin.bias.as_ref().unwrap().item(),
-    );
+    let (w, b) = (model.lin.weight.item(), model.lin.bias.item());
     println!("trained: w = {w:.4}, b = {b:.4}; least squares: w = 1.9412, b = 0.0686");
 }

@@ -20,7 +20,7 @@ fn train(x: &Tensor, y: &Tensor, epochs: usize, lr: f32) -> (nn::Linear, Vec<f32
 }
 
 fn describe(name: &str, model: &nn::Linear, losses: &[f32]) {
-    let (w, b) = (model.weight.item(), model.bias.as_ref().unwrap().item());
+    let (w, b) = (model.weight.item(), model.bias.item());
     println!(
         "{name}: w = {w:.4}, b = {b:.4}, final loss = {:.4}",
         losses[losses.len() - 1]
@@ -42,19 +42,13 @@ fn main() {
     for epoch in (100..=500).step_by(100) {
         println!("epoch {epoch}: loss = {:.4}", noisy_losses[epoch - 1]);
     }
-    let (w, b) = (
-        noisy_model.weight.item(),
-        noisy_model.bias.as_ref().unwrap().item(),
-    );
+    let (w, b) = (noisy_model.weight.item(), noisy_model.bias.item());
     println!("w = {w:.4}, b = {b:.4}");
 
     let (clean_model, clean_losses) = train(&x, &y_clean, 500, 0.01);
     describe("clean", &clean_model, &clean_losses);
     describe("noisy", &noisy_model, &noisy_losses);
-    let (w, b) = (
-        clean_model.weight.item(),
-        clean_model.bias.as_ref().unwrap().item(),
-    );
+    let (w, b) = (clean_model.weight.item(), clean_model.bias.item());
     println!("clean: w = {w:.4} (true 2), b = {b:.4} (true 3)");
     let floor = noisy_losses[noisy_losses.len() - 1];
     let noise_mean_square = (&y_noisy - &y_clean).pow(2.0).mean().item();

@@ -54,7 +54,7 @@ fn lesson05() -> [Figure; 3] {
     let train = |y: &Tensor| {
         manual_seed(1);
         let model = nn::Linear::new(1, 1);
-        let w_and_b = |m: &nn::Linear| (m.weight.item(), m.bias.as_ref().unwrap().item());
+        let w_and_b = |m: &nn::Linear| (m.weight.item(), m.bias.item());
         let mut optimizer = optim::SGD::new(model.parameters(), 0.01);
         let (mut losses, mut path) = (Vec::new(), vec![w_and_b(&model)]);
         for _ in 0..500 {

@@ -75,6 +75,7 @@ fn unlink_inputs(edges: &mut [Edge], pending: &mut Vec<Rc<Node>>) {
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
     static NEXT_SEQUENCE_NR: Cell<u64> = const { Cell::new(0) };
+    static NEXT_BACKWARD_PASS: Cell<u64> = const { Cell::new(0) };
 }
 
 fn next_number(counter: &'static std::thread::LocalKey<Cell<u64>>) -> u64 {
@@ -342,7 +343,7 @@ impl Op {
         let needed = input.requires_grad() && is_grad_enabled();
         self.requires_grad |= needed;
         self.edges.push(Edge {
-            input: input.clone(),
+            input: input.shallow_clone(),
             rule: RefCell::new(needed.then(|| Box::new(rule) as GradRule)),
         });
         self
@@ -355,7 +356,7 @@ impl Op {
             let needed = input.requires_grad() && is_grad_enabled();
             self.requires_grad |= needed;
             self.edges.push(Edge {
-                input: (*input).clone(),
+                input: input.shallow_clone(),
                 rule: RefCell::new(None),
             });
         }
@@ -388,6 +389,23 @@ impl Op {
 }
 
 // ----- backward -------------------------------------------------------------------------------
+
+/// The keyword arguments of PyTorch's `backward()`, for [`Tensor::backward_with_options`]:
+/// `BackwardOptions { retain_graph: true, ..Default::default() }` is `retain_graph=True`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let options = BackwardOptions::default();
+/// assert!(options.gradient.is_none() && !options.retain_graph);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BackwardOptions<'a> {
+    /// The gradient of the final result with respect to this output (`gradient=`); `None`
+    /// means 1 and needs a scalar output.
+    pub gradient: Option<&'a Tensor>,
+    /// Keep the saved values, so that backward can run through the graph again (`retain_graph=`).
+    pub retain_graph: bool,
+}
 
 /// Sums a broadcast gradient back down to the shape of the input it belongs to.
 /// `y = x + b` with `x: [4]`, `b: []` gives `dy/db` of shape `[4]`; `b`'s gradient is its sum.
@@ -444,14 +462,14 @@ impl Walk {
         let mut visited = HashSet::with_capacity(32);
         let mut stack = Vec::with_capacity(16);
         visited.insert(key(root));
-        stack.push(root.clone());
+        stack.push(root.shallow_clone());
         while let Some(t) = stack.pop() {
             match &t.0.grad_fn {
                 Some(node) => {
                     for edge in &node.edges {
                         let input = &edge.input;
                         if input.requires_grad() && visited.insert(key(input)) {
-                            stack.push(input.clone());
+                            stack.push(input.shallow_clone());
                         }
                     }
                     ops.push(t);
@@ -550,7 +568,7 @@ impl Tensor {
     /// assert!(err.to_string().starts_with("grad can be implicitly created only for scalar outputs"));
     /// ```
     pub fn try_backward(&self) -> Result<()> {
-        self.try_backward_opts(None, false)
+        self.try_backward_with_options(BackwardOptions::default())
     }
 
     /// Backward from a non-scalar output, given the gradient of the final result with respect
@@ -564,35 +582,79 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn backward_with(&self, gradient: &Tensor) {
-        self.try_backward_opts(Some(gradient), false).or_panic()
+        let gradient = Some(gradient);
+        let options = BackwardOptions {
+            gradient,
+            ..BackwardOptions::default()
+        };
+        self.try_backward_with_options(options).or_panic()
     }
 
-    /// Backward with every option of PyTorch's `backward(gradient, retain_graph)`. With
-    /// `retain_graph` the saved values are kept, so backward can run through the graph again.
+    /// Backward that keeps the saved values, so that backward can run through the same graph
+    /// again: `loss.backward(retain_graph=True)`. (Rust has no keyword arguments: each PyTorch
+    /// call with a keyword gets a name; [`Tensor::backward_with_options`] takes them all.)
     ///
     /// ```
     /// use autograd_core::prelude::*;
     /// let w = tensor!(2.0).requires_grad_(true);
     /// let y = &w * &w;
-    /// y.backward_opts(None, true);
+    /// y.backward_retain_graph();
     /// y.backward();                       // grads accumulate: 4 + 4
     /// assert_eq!(w.grad().unwrap().item(), 8.0);
     /// assert!(y.try_backward().is_err()); // freed by the last call
     /// ```
     #[track_caller]
-    pub fn backward_opts(&self, gradient: Option<&Tensor>, retain_graph: bool) {
-        self.try_backward_opts(gradient, retain_graph).or_panic()
+    pub fn backward_retain_graph(&self) {
+        self.try_backward_retain_graph().or_panic()
     }
 
-    /// [`Tensor::backward_opts`] returning an error instead of panicking.
+    /// [`Tensor::backward_retain_graph`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let x = tensor!([1.0, 2.0]).requires_grad_(true);
+    /// assert!((&x * 2.0).try_backward_retain_graph().is_err()); // not a scalar
+    /// ```
+    pub fn try_backward_retain_graph(&self) -> Result<()> {
+        let options = BackwardOptions {
+            retain_graph: true,
+            ..BackwardOptions::default()
+        };
+        self.try_backward_with_options(options)
+    }
+
+    /// Backward with every option of PyTorch's `backward(gradient=..., retain_graph=...)`,
+    /// written like its keyword arguments.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let x = tensor!([1.0, 2.0]).requires_grad_(true);
+    /// let y = &x * 3.0;
+    /// let v = tensor!([1.0, 10.0]);
+    /// // y.backward(gradient=v, retain_graph=True)
+    /// y.backward_with_options(BackwardOptions { gradient: Some(&v), retain_graph: true });
+    /// y.backward_with(&v);                // grads accumulate
+    /// assert_eq!(x.grad().unwrap().to_vec(), vec![6.0, 60.0]);
+    /// ```
+    #[track_caller]
+    pub fn backward_with_options(&self, options: BackwardOptions<'_>) {
+        self.try_backward_with_options(options).or_panic()
+    }
+
+    /// [`Tensor::backward_with_options`] returning an error instead of panicking.
     ///
     /// ```
     /// use autograd_core::prelude::*;
     /// let w = tensor!([1.0, 2.0]).requires_grad_(true);
     /// let y = &w * 2.0;
-    /// assert!(y.try_backward_opts(Some(&tensor!([1.0, 1.0, 1.0])), false).is_err());
+    /// let v = tensor!([1.0, 1.0, 1.0]);
+    /// assert!(y.try_backward_with_options(BackwardOptions { gradient: Some(&v), retain_graph: false }).is_err());
     /// ```
-    pub fn try_backward_opts(&self, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+    pub fn try_backward_with_options(&self, options: BackwardOptions<'_>) -> Result<()> {
+        let BackwardOptions {
+            gradient,
+            retain_graph,
+        } = options;
         if !self.requires_grad() {
             return Err(TensorError::NoGradFn);
         }
@@ -652,8 +714,10 @@ impl Tensor {
                 .filter_map(|t| t.0.grad_fn.as_ref())
                 .for_each(|node| node.free());
         }
+        let pass = next_number(&NEXT_BACKWARD_PASS);
         for (tensor, grad) in to_store {
             accumulate_grad(tensor, grad);
+            tensor.0.grad_pass.set(pass);
         }
         Ok(())
     }

@@ -36,8 +36,8 @@ pub type Result<T> = std::result::Result<T, TensorError>;
 /// | `reshape` to a different size | `[4]` to `[3, 2]` | `shape '[3, 2]' is invalid for input of size 4` |
 /// | `reshape` with two `-1` | `[6]` to `[-1, -1]` | `only one dimension can be inferred` |
 /// | a dimension that does not exist | `tensor!([1.0, 2.0]).sum_dim(&[1], false)` | `Dimension out of range (expected to be in range of [-1, 0], but got 1)` |
-/// | an optimizer given nothing to optimize | `SGD::new(vec![], 0.1)` | `optimizer got an empty parameter list` |
-/// | an optimizer given a tensor without `requires_grad` | `SGD::new(vec![tensor!(1.0)], 0.1)` | `optimizer got a parameter that does not require grad` |
+/// | an optimizer given nothing to optimize | `SGD::new(Vec::<Tensor>::new(), 0.1)` | `optimizer got an empty parameter list` |
+/// | an optimizer given a tensor without `requires_grad` | `SGD::new([tensor!(1.0)], 0.1)` | `optimizer got a parameter that does not require grad` |
 /// | an optimizer given a computed tensor | `SGD::new(vec![&w * 2.0], 0.1)` | `can't optimize a non-leaf Tensor` |
 /// | `nan` in the loss, with [`set_detect_anomaly`](crate::set_detect_anomaly) on | `w.sqrt()` at `w = -1` | `Function 'SqrtBackward0' returned nan or inf values in its forward output, from finite inputs.` |
 /// | diverging weights, with anomaly mode on | lesson 03 with `lr = 1.0` | `a leaf tensor that requires grad holds nan or inf values before this backward` |
@@ -179,7 +179,7 @@ impl fmt::Display for TensorError {
                 f,
                 "a Tensor with {numel} elements cannot be converted to Scalar\n  \
                  op: item\n  \
-                 hint: reduce it first (.sum(), .mean()) or index one element"
+                 hint: reduce it first (.sum(), .mean()) or read one element with get(&[i, ...]), like t[i].item()"
             ),
             ImplicitGradNotScalar { shape: s } => write!(
                 f,
@@ -207,7 +207,7 @@ impl fmt::Display for TensorError {
                  Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). \
                  Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.\n  \
                  op: backward, reached {grad_fn} a second time\n  \
-                 hint: recompute the forward pass, or call backward_opts(None, true) the first time"
+                 hint: recompute the forward pass, or call backward_retain_graph() the first time (PyTorch's backward(retain_graph=True))"
             ),
             LeafInPlace { op } => write!(
                 f,
@@ -271,4 +271,45 @@ impl<T> OrPanic<T> for Result<T> {
             Err(e) => panic!("{e}"),
         }
     }
+}
+
+/// Makes a panic print only its message, the way PyTorch shows only the error:
+/// `panicked: a leaf Variable that requires grad is being used in an in-place operation.`
+/// followed by the op and the hint, instead of the message plus a 15-line stack backtrace
+/// (evcxr runs cells with `RUST_BACKTRACE=1`). Inside the evcxr kernel it is installed by itself
+/// when the first tensor is created; call it to install it earlier, or in another program.
+///
+/// ```
+/// autograd_core::short_panics();
+/// let caught = std::panic::catch_unwind(|| autograd_core::tensor!([1.0, 2.0]).item());
+/// assert!(caught.is_err());
+/// # let _ = std::panic::take_hook();
+/// ```
+pub fn short_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("(a panic without a message)");
+        eprintln!("panicked: {message}");
+        // evcxr 0.22 labels output with the newest request it received: under "Run All" the
+        // next cell's request can overtake this line. Give it time to reach this cell.
+        let _ = std::io::Write::flush(&mut std::io::stderr());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }));
+}
+
+/// Installs [`short_panics`] once if this program is the code of an evcxr notebook kernel:
+/// evcxr 0.22 runs the cells in a child process started with `EVCXR_IS_RUNTIME=1` (its
+/// `runtime.rs`). Anywhere else nothing changes. Called on every tensor creation: after the
+/// first, it is one atomic load.
+pub(crate) fn short_panics_in_notebook_kernel() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+            short_panics();
+        }
+    });
 }

@@ -192,20 +192,23 @@ fn backward_keeping_other_grads(output: &Tensor, leaves: &[Tensor], weights: &[f
     // Walk the graph from the output, setting aside the gradients of all other tensors.
     let mut set_aside = Vec::new();
     let mut seen = HashSet::new();
-    let mut stack = vec![output.clone()];
+    let mut stack = vec![output.shallow_clone()];
     while let Some(t) = stack.pop() {
         let ptr = std::rc::Rc::as_ptr(&t.0);
         if !seen.insert(ptr) {
             continue;
         }
         if !ours.contains(&ptr) {
-            set_aside.push((t.clone(), t.grad()));
+            set_aside.push((t.shallow_clone(), t.grad()));
             t.set_grad(None);
         }
         stack.extend(t.inputs());
     }
     let seed = Tensor::from_vec(weights.to_vec(), &output.shape());
-    output.backward_opts(Some(&seed), true);
+    output.backward_with_options(crate::BackwardOptions {
+        gradient: Some(&seed),
+        retain_graph: true,
+    });
     for (t, grad) in set_aside {
         t.set_grad(grad);
     }

@@ -77,7 +77,7 @@ impl Tensor {
     /// ```
     pub fn set_label(&self, label: &str) -> Tensor {
         *self.0.label.borrow_mut() = Some(label.into());
-        self.clone()
+        self.shallow_clone()
     }
 
     /// The name given by [`Tensor::set_label`], if any.
@@ -194,7 +194,8 @@ impl Graph {
         let mut tensors: Vec<GraphTensor> = Vec::new();
         let mut index: HashMap<TensorKey, usize> = HashMap::new();
         // Each entry: a tensor, its inputs, and how many of them have been visited.
-        let mut stack: Vec<(Tensor, Vec<Tensor>, usize)> = vec![(root.clone(), root.inputs(), 0)];
+        let mut stack: Vec<(Tensor, Vec<Tensor>, usize)> =
+            vec![(root.shallow_clone(), root.inputs(), 0)];
         while let Some((_, inputs, visited)) = stack.last_mut() {
             if let Some(input) = inputs.get(*visited).cloned() {
                 *visited += 1;

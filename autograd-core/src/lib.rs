@@ -18,6 +18,9 @@
 //! - `notebook.rs`: HTML display of tensors and modules in Jupyter, [`summary`], short panics;
 //! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
+//! Coming from PyTorch: [`pytorch`] has the table "PyTorch → autograd-core", every spelling that
+//! differs and why.
+//!
 //! ```
 //! use autograd_core::prelude::*;
 //!
@@ -42,6 +45,7 @@ mod ops;
 pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod pytorch;
 mod random;
 mod simd;
 mod tensor;
@@ -50,11 +54,11 @@ mod tensor;
 pub use ndarray;
 
 pub use autograd::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
-pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
+pub use autograd::{is_grad_enabled, no_grad, BackwardOptions, NoGradGuard};
 pub use diagram::Diagram;
-pub use error::{Result, TensorError};
+pub use error::{short_panics, Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
-pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
+pub use notebook::{summary, ModuleDisplay, ModuleSummary};
 pub use ops::broadcast_shapes;
 /// The matrix product behind `Tensor::matmul` and `nn::Linear`, on ndarray matrices, for
 /// hand-written loops that must give the same numbers.
@@ -63,7 +67,7 @@ pub use ops::matmul_2d as matmul_f32;
 pub use ops::tanh as tanh_f32;
 pub use ops::{Context, Function};
 pub use random::{initial_seed, manual_seed};
-pub use tensor::{Tensor, TensorData};
+pub use tensor::{Float, Int, Tensor, TensorData};
 
 /// Builds a tensor from a number or (nested) array literal: `torch.tensor(...)`.
 ///
@@ -92,7 +96,7 @@ pub mod prelude {
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
     pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
-    pub use crate::{is_grad_enabled, Result};
+    pub use crate::{is_grad_enabled, BackwardOptions};
     pub use crate::{summary, ModuleDisplay};
     pub use crate::{Context, Function};
 

@@ -1,31 +1,6 @@
-//! Notebook comfort: what a learner sees when a cell fails.
+//! Notebook comfort: how tensors and models show in a notebook.
 
-/// Makes a panic print only its message, the way PyTorch shows only the error:
-/// `panicked: a leaf Variable that requires grad is being used in an in-place operation.`
-/// followed by the op and the hint, instead of the message plus a 15-line stack backtrace
-/// (evcxr runs cells with `RUST_BACKTRACE=1`). The lessons call it once, after `use`.
-///
-/// ```
-/// autograd_core::short_panics();
-/// let caught = std::panic::catch_unwind(|| autograd_core::tensor!([1.0, 2.0]).item());
-/// assert!(caught.is_err());
-/// # let _ = std::panic::take_hook();
-/// ```
-pub fn short_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("(a panic without a message)");
-        eprintln!("panicked: {message}");
-        // evcxr 0.22 labels output with the newest request it received: under "Run All" the
-        // next cell's request can overtake this line. Give it time to reach this cell.
-        let _ = std::io::Write::flush(&mut std::io::stderr());
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }));
-}
+// `short_panics()` lives in error.rs: tensor creation installs it inside the notebook kernel.
 
 // ----- Rich display in Jupyter (evcxr) -----
 //
@@ -268,7 +243,7 @@ impl ModuleSummary {
     /// ```
     /// use autograd_core::prelude::*;
     /// let lin = nn::Linear::new(1, 1);
-    /// lin.bias.as_ref().unwrap().requires_grad_(false);
+    /// lin.bias.requires_grad_(false);
     /// assert_eq!(autograd_core::summary(&lin).trainable(), 1);
     /// ```
     pub fn trainable(&self) -> usize {

@@ -1,7 +1,14 @@
 //! The `Tensor` handle: data, the autograd flags, creation functions and in-place updates.
 //!
-//! A `Tensor` is an `Rc` handle, so `clone()` is cheap and never copies data: a notebook can keep
-//! tensors across cells, and the graph can hold on to the inputs of each op.
+//! A `Tensor` is an `Rc` handle: a notebook can keep tensors across cells, and the graph can hold
+//! on to the inputs of each op. Two ways to copy one, as in PyTorch:
+//! - `t.clone()` copies the numbers and is recorded (`CloneBackward0`), like PyTorch's `clone()`;
+//! - `t.shallow_clone()` copies the handle only: both names see the same tensor, like
+//!   `u = t` in Python. It costs nothing, and it is what the crate uses inside.
+//!
+//! The trait `Clone` is implemented as the handle copy, so `Vec<Tensor>::clone()` and
+//! `#[derive(Clone)]` structs copy handles, like a Python list copy; method-call syntax
+//! `t.clone()` picks the inherent method, the data copy.
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
@@ -23,7 +30,6 @@ use crate::random;
 /// y.backward();             // dy/dw = 2w
 /// assert_eq!(w.grad().unwrap().item(), 6.0);
 /// ```
-#[derive(Clone)]
 pub struct Tensor(pub(crate) Rc<TensorInner>);
 
 /// The numbers themselves, shared by a tensor and its `detach()`-ed views.
@@ -43,6 +49,9 @@ pub(crate) struct TensorInner {
     pub(crate) is_parameter: Cell<bool>,
     /// A name for graph drawings, from `set_label`.
     pub(crate) label: RefCell<Option<Rc<str>>>,
+    /// The number of the last `backward()` that added into `.grad` (0: none yet). Not used by
+    /// backward itself: it lets an optimizer see which parameters one backward reached.
+    pub(crate) grad_pass: Cell<u64>,
 }
 
 impl Tensor {
@@ -60,6 +69,7 @@ impl Tensor {
         requires_grad: bool,
         grad_fn: Option<Rc<Node>>,
     ) -> Tensor {
+        crate::error::short_panics_in_notebook_kernel();
         Tensor(Rc::new(TensorInner {
             storage,
             requires_grad: Cell::new(requires_grad),
@@ -68,6 +78,7 @@ impl Tensor {
             retains_grad: Cell::new(false),
             is_parameter: Cell::new(false),
             label: RefCell::new(None),
+            grad_pass: Cell::new(0),
         }))
     }
 
@@ -216,12 +227,15 @@ impl Tensor {
     }
 
     /// `start, start + step, ...` up to but excluding `end`: `torch.arange(start, end, step)`.
+    /// The bounds are [`Float`]s (`f64` like Python's floats, or `f32`); integers do not compile,
+    /// as `torch.arange(5)` would be an integer tensor and this crate has only `f32`.
     ///
     /// ```
     /// use autograd_core::prelude::*;
     /// assert_eq!(Tensor::arange(0.0, 2.0, 0.5).to_vec(), vec![0.0, 0.5, 1.0, 1.5]);
     /// ```
-    pub fn arange(start: f64, end: f64, step: f64) -> Tensor {
+    pub fn arange(start: impl Float, end: impl Float, step: impl Float) -> Tensor {
+        let (start, end, step) = (start.to_f64(), end.to_f64(), step.to_f64());
         assert!(step != 0.0, "arange: step must be nonzero");
         let len = ((end - start) / step).ceil().max(0.0) as usize;
         // PyTorch computes each value in double, as one fused multiply-add, then rounds it to
@@ -232,13 +246,16 @@ impl Tensor {
         Tensor::from_vec(data, &[len])
     }
 
-    /// `steps` evenly spaced values from `start` to `end` inclusive: `torch.linspace`.
+    /// `steps` evenly spaced values from `start` to `end` inclusive: `torch.linspace`. The bounds
+    /// are [`Float`]s like [`Tensor::arange`]'s; as in PyTorch they are rounded to `f32` first.
     ///
     /// ```
     /// use autograd_core::prelude::*;
     /// assert_eq!(Tensor::linspace(0.0, 1.0, 5).to_vec(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
     /// ```
-    pub fn linspace(start: f32, end: f32, steps: usize) -> Tensor {
+    pub fn linspace(start: impl Float, end: impl Float, steps: usize) -> Tensor {
+        // PyTorch converts the Python floats to the tensor's type, then steps in that type.
+        let (start, end) = (start.to_f64() as f32, end.to_f64() as f32);
         let step = if steps > 1 {
             (end - start) / (steps - 1) as f32
         } else {
@@ -336,6 +353,46 @@ impl Tensor {
         }
     }
 
+    /// One element, read without recording anything: `t[i][j].item()`. One index per dimension;
+    /// negative indices count from the end, as in PyTorch. Panics out of range; see
+    /// [`Tensor::try_get`]. (Rust's `t[i]` must return a reference into `t`, so it cannot give a
+    /// new tensor: [`Tensor::select`] and [`Tensor::narrow`] are the recorded forms.)
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!([[1.0, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(w.get(&[0, 1]), 2.0);      // w[0][1].item()
+    /// assert_eq!(w.get(&[-1, -1]), 4.0);    // w[-1][-1].item()
+    /// ```
+    #[track_caller]
+    pub fn get<I: Int>(&self, index: &[I]) -> f32 {
+        self.try_get(index).or_panic()
+    }
+
+    /// [`Tensor::get`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let err = tensor!([[1.0, 2.0]]).try_get(&[0, 5]).unwrap_err();
+    /// assert!(err.to_string().starts_with("index 5 is out of bounds for dimension 1 with size 2"));
+    /// ```
+    pub fn try_get<I: Int>(&self, index: &[I]) -> Result<f32> {
+        let shape = self.shape();
+        if index.len() != shape.len() {
+            return Err(TensorError::Invalid(format!(
+                "get: expected {} indices, one per dimension, got {}\n  op: get, tensor of shape {shape:?}\n  \
+                 hint: get(&[i, j]) reads one number like t[i][j].item(); select(dim, i) takes a whole row or column (t[i], t[:, i])",
+                shape.len(),
+                index.len()
+            )));
+        }
+        let mut position = Vec::with_capacity(shape.len());
+        for (dim, (&i, &size)) in index.iter().zip(&shape).enumerate() {
+            position.push(crate::ops::normalize_index(i.to_i64(), dim, size)?);
+        }
+        Ok(self.data()[IxDyn(&position)])
+    }
+
     /// The elements in row-major order: `t.flatten().tolist()`.
     ///
     /// ```
@@ -362,7 +419,8 @@ impl Tensor {
     /// ```
     /// use autograd_core::prelude::*;
     /// let a = tensor!(1.0);
-    /// assert!(a.same(&a.clone()));
+    /// assert!(a.same(&a.shallow_clone()));
+    /// assert!(!a.same(&a.clone()));            // clone() copies, as in PyTorch
     /// assert!(!a.same(&tensor!(1.0)));
     /// ```
     pub fn same(&self, other: &Tensor) -> bool {
@@ -407,7 +465,7 @@ impl Tensor {
             return Err(TensorError::NonLeafRequiresGrad);
         }
         self.0.requires_grad.set(requires_grad);
-        Ok(self.clone())
+        Ok(self.shallow_clone())
     }
 
     /// True for tensors the user created (and for results computed without grad); false for
@@ -520,9 +578,24 @@ impl Tensor {
     /// ```
     pub fn inputs(&self) -> Vec<Tensor> {
         match &self.0.grad_fn {
-            Some(node) => node.edges.iter().map(|e| e.input.clone()).collect(),
+            Some(node) => node.edges.iter().map(|e| e.input.shallow_clone()).collect(),
             None => Vec::new(),
         }
+    }
+
+    /// Another handle to this same tensor (no copy, nothing recorded): what `u = t` does in
+    /// Python, and what `Clone` does. Changes through one handle show through the other. For a
+    /// copy of the numbers, PyTorch's `t.clone()`, see [`Tensor::clone`].
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!([1.0, 2.0]);
+    /// let same = w.shallow_clone();
+    /// w.fill_(0.0);
+    /// assert!(same.same(&w) && same.to_vec() == vec![0.0, 0.0]);
+    /// ```
+    pub fn shallow_clone(&self) -> Tensor {
+        Tensor(Rc::clone(&self.0))
     }
 
     /// A new leaf sharing this tensor's numbers, cut from the graph: `t.detach()`.
@@ -549,6 +622,13 @@ impl Tensor {
     pub fn parameter(data: Tensor) -> Tensor {
         let p = data.detach().requires_grad_(true);
         p.0.is_parameter.set(true);
+        PARAMETERS.with(|all| {
+            let mut all = all.borrow_mut();
+            if all.len() == all.capacity() {
+                all.retain(|p| p.strong_count() > 0); // forget dropped ones before growing
+            }
+            all.push(Rc::downgrade(&p.0));
+        });
         p
     }
 
@@ -605,7 +685,7 @@ impl Tensor {
         Zip::from(&mut *data)
             .and_broadcast(&*other)
             .for_each(|a, &b| f(a, b));
-        Ok(self.clone())
+        Ok(self.shallow_clone())
     }
 
     /// `self += other` in place: `t.add_(other)`. Panics outside `no_grad` on a leaf that
@@ -704,7 +784,7 @@ impl Tensor {
     pub fn try_fill_(&self, value: f32) -> Result<Tensor> {
         self.check_in_place("fill_")?;
         self.data_mut().fill(value);
-        Ok(self.clone())
+        Ok(self.shallow_clone())
     }
 
     /// Sets every element to zero: `t.zero_()`. Used on gradients between steps.
@@ -730,7 +810,7 @@ impl Tensor {
     pub fn try_zero_(&self) -> Result<Tensor> {
         self.check_in_place("zero_")?;
         self.data_mut().fill(0.0);
-        Ok(self.clone())
+        Ok(self.shallow_clone())
     }
 }
 
@@ -801,13 +881,148 @@ impl From<ArrayD<f32>> for Tensor {
     }
 }
 
+/// The handle copy, as `u = t` in Python. Method-call syntax `t.clone()` does not come here: it
+/// finds the inherent [`Tensor::clone`], PyTorch's data copy. `Vec<Tensor>::clone()` and
+/// `#[derive(Clone)]` do come here, so they copy handles, like copying a Python list.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let w = tensor!(1.0).requires_grad_(true);
+/// let params = vec![w.shallow_clone()];
+/// assert!(params.clone()[0].same(&w));        // Vec::clone: the same tensor
+/// assert!(!w.clone().same(&w));               // t.clone(): a copy, as in PyTorch
+/// ```
+impl Clone for Tensor {
+    fn clone(&self) -> Tensor {
+        self.shallow_clone()
+    }
+}
+
+/// A number as a 0-dimensional tensor, so that `t.add(1.0)` works like `&t + 1.0`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// assert_eq!(Tensor::from(2.5f32).item(), 2.5);
+/// ```
 impl From<f32> for Tensor {
     fn from(value: f32) -> Tensor {
         Tensor::scalar(value)
     }
 }
 
-/// Data a `tensor!` literal can be built from: numbers and nested arrays or `Vec`s of them.
+/// A Rust float literal is an `f64`, like a Python float; it is rounded to `f32` as PyTorch
+/// rounds a Python number used with a float tensor.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let t = tensor!([1.0, 2.0]);
+/// assert_eq!(t.add(1.0).to_vec(), (&t + 1.0).to_vec());
+/// ```
+impl From<f64> for Tensor {
+    fn from(value: f64) -> Tensor {
+        Tensor::scalar(value as f32)
+    }
+}
+
+/// Lets the ops take `&t` where they take `impl Into<Tensor>` (a handle copy, no data copied).
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let t = tensor!([1.0, 2.0]);
+/// assert_eq!(t.mul(&t).to_vec(), vec![1.0, 4.0]);
+/// ```
+impl From<&Tensor> for Tensor {
+    fn from(tensor: &Tensor) -> Tensor {
+        tensor.shallow_clone()
+    }
+}
+
+/// A float argument: a learning rate, a momentum, the bounds of `arange`. `f64` is what a Rust
+/// float literal is, like a Python float; `f32` is accepted too (widened exactly). Integers are
+/// not, so `arange(0, 5, 1)` does not compile instead of silently meaning something else than
+/// PyTorch's integer `torch.arange(0, 5, 1)`.
+///
+/// ```
+/// use autograd_core::Float;
+/// fn half(x: impl Float) -> f64 { x.to_f64() / 2.0 }
+/// assert_eq!(half(1.0), 0.5);
+/// assert_eq!(half(1.0f32), 0.5);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "expected a float (`f64` or `f32`), found `{Self}`",
+    note = "write `1.0`, not `1`"
+)]
+pub trait Float: Copy {
+    /// The value as an `f64`.
+    fn to_f64(self) -> f64;
+}
+
+impl Float for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Float for f32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+/// An index argument, like a Python `int`: any of Rust's usual integer types, so that both a
+/// literal (`-1` counts from the end) and a `usize` loop variable work.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let v = tensor!([1.0, 2.0, 3.0]);
+/// for i in 0..v.numel() {
+///     assert_eq!(v.get(&[i]), (i + 1) as f32);
+/// }
+/// assert_eq!(v.get(&[-1]), 3.0);
+/// ```
+pub trait Int: Copy {
+    /// The value as an `i64`.
+    fn to_i64(self) -> i64;
+}
+
+macro_rules! int_index {
+    ($($t:ty),*) => {$(
+        impl Int for $t {
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+        }
+    )*};
+}
+int_index!(usize, isize, i32, i64, u32);
+
+thread_local! {
+    /// Every tensor made by `Tensor::parameter` and still alive, so that an optimizer can
+    /// notice parameters that get gradients but are never updated (see `optim::check_unused`).
+    static PARAMETERS: std::cell::RefCell<Vec<std::rc::Weak<TensorInner>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Calls `f` on every parameter (made by `Tensor::parameter`) that is still alive. Allocates
+/// nothing: optimizers call it at every step.
+pub(crate) fn for_each_live_parameter(mut f: impl FnMut(&Tensor)) {
+    PARAMETERS.with(|all| {
+        for p in all.borrow().iter() {
+            if let Some(p) = p.upgrade() {
+                f(&Tensor(p));
+            }
+        }
+    })
+}
+
+/// Data a `tensor!` literal can be built from: `f32` or `f64` numbers and nested arrays or
+/// `Vec`s of them. Integers are refused at compile time: `torch.tensor([1, 2])` is an integer
+/// tensor in PyTorch (which cannot require grad, nor take a mean), and this crate has only
+/// `f32`, so `tensor!([1, 2])` must not quietly mean `tensor!([1.0, 2.0])`.
+#[diagnostic::on_unimplemented(
+    message = "`tensor!` takes float numbers, not `{Self}`",
+    note = "write `1.0`, not `1`: every tensor here is float32 (PyTorch would make an integer tensor from integers)"
+)]
 pub trait TensorData {
     /// The shape of the nested data; fails for ragged `Vec`s.
     fn shape(&self) -> Result<Vec<usize>>;
@@ -827,7 +1042,7 @@ macro_rules! number_data {
         }
     )*};
 }
-number_data!(f32, f64, i32, i64);
+number_data!(f32, f64);
 
 fn nested_shape<T: TensorData>(items: &[T]) -> Result<Vec<usize>> {
     let mut shape = vec![items.len()];

@@ -79,7 +79,7 @@ fn retained_grads_accumulate_too() {
     let h = &w * 3.0;
     h.retain_grad();
     let out = (&h * 2.0).sum();
-    out.backward_opts(None, true);
+    out.backward_retain_graph();
     out.backward();
     assert_eq!(h.grad().unwrap().to_vec(), vec![4.0, 4.0]);
     assert_eq!(w.grad().unwrap().to_vec(), vec![12.0, 12.0]);
@@ -99,9 +99,9 @@ fn retain_grad_on_a_leaf_changes_nothing() {
 fn retain_graph_allows_a_second_backward() {
     let w = tensor!(2.0).requires_grad_(true);
     let y = &w * &w;
-    y.backward_opts(None, true);
+    y.backward_retain_graph();
     assert_eq!(w.grad().unwrap().item(), 4.0);
-    y.backward_opts(None, true);
+    y.backward_retain_graph();
     assert_eq!(w.grad().unwrap().item(), 8.0);
     y.backward(); // the last one may free it
     assert_eq!(w.grad().unwrap().item(), 12.0);
@@ -342,7 +342,10 @@ fn backward_with_on_a_non_scalar() {
     // y = x^2 over a matrix: dL/dx = v * 2x for the given v.
     let m = tensor!([[1.0, 2.0], [3.0, 4.0]]).requires_grad_(true);
     let y = m.pow(2.0);
-    y.backward_opts(Some(&tensor!([[1.0, 0.0], [0.5, -1.0]])), true);
+    y.backward_with_options(BackwardOptions {
+        gradient: Some(&tensor!([[1.0, 0.0], [0.5, -1.0]])),
+        retain_graph: true,
+    });
     assert_eq!(m.grad().unwrap().to_vec(), vec![2.0, 0.0, 3.0, -8.0]);
     y.backward_with(&Tensor::ones(&[2, 2]));
     assert_eq!(m.grad().unwrap().to_vec(), vec![4.0, 4.0, 9.0, 0.0]);
@@ -403,7 +406,7 @@ fn diamond_with_branches_of_different_depths() {
 #[test]
 fn leaf_used_many_times() {
     let x = tensor!([1.0, 2.0]).requires_grad_(true);
-    let mut y = x.clone();
+    let mut y = x.shallow_clone();
     for _ in 0..9 {
         y = &y + &x;
     }
@@ -472,7 +475,7 @@ fn module_zero_grad_sets_grads_to_none() {
 fn optimizer_zero_grad_sets_grads_to_none() {
     let w = tensor!([1.0, 2.0]).requires_grad_(true);
     let b = tensor!(0.5).requires_grad_(true);
-    let mut opt = optim::SGD::new(vec![w.clone(), b.clone()], 0.1);
+    let mut opt = optim::SGD::new([&w, &b], 0.1);
     (&w * &b).sum().backward();
     assert!(w.grad().is_some() && b.grad().is_some());
     opt.zero_grad();
@@ -482,7 +485,7 @@ fn optimizer_zero_grad_sets_grads_to_none() {
     assert_eq!(w.to_vec(), vec![1.0, 2.0]);
     assert_eq!(b.item(), 0.5);
 
-    let mut adam = optim::Adam::new(vec![w.clone()], 0.1);
+    let mut adam = optim::Adam::new([&w], 0.1);
     (&w * 2.0).sum().backward();
     adam.zero_grad();
     assert!(w.grad().is_none());
@@ -493,7 +496,7 @@ fn optimizer_zero_grad_sets_grads_to_none() {
 #[test]
 fn optimizer_step_is_not_recorded() {
     let w = tensor!([1.0, 2.0]).requires_grad_(true);
-    let mut opt = optim::SGD::new(vec![w.clone()], 0.5).momentum(0.9);
+    let mut opt = optim::SGD::new([&w], 0.5).momentum(0.9);
     (&w * &w).sum().backward();
     opt.step();
     assert!(w.is_leaf() && w.requires_grad() && w.grad_fn().is_none());
@@ -508,7 +511,7 @@ fn optimizer_step_is_not_recorded() {
 fn adam_counts_steps_per_parameter_with_a_gradient() {
     let w = tensor!([1.0, 2.0]).requires_grad_(true);
     let b = tensor!(0.5).requires_grad_(true);
-    let mut opt = optim::Adam::new(vec![w.clone(), b.clone()], 0.1);
+    let mut opt = optim::Adam::new([&w, &b], 0.1);
     opt.step(); // no gradients yet: PyTorch changes nothing, not even the step count
     (&w * 2.0).sum().backward();
     opt.step();
@@ -550,7 +553,7 @@ fn quadratic_run(make: impl Fn(Vec<Tensor>) -> Box<dyn Optimizer>, name: &str, t
     let t = tensor!([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]]);
     let c = tensor!([[1.0, 2.0, 0.5], [3.0, 1.0, 0.25]]);
     let w = tensor!([[0.5, -1.0, 2.0], [1.5, -0.25, 0.0]]).requires_grad_(true);
-    let mut opt = make(vec![w.clone()]);
+    let mut opt = make(vec![w.shallow_clone()]);
     for (step, (loss_torch, w_torch)) in torch.iter().enumerate() {
         opt.zero_grad();
         let loss = (&c * (&w - &t).pow(2.0)).sum();
@@ -583,7 +586,7 @@ fn linear_run(make: impl Fn(Vec<Tensor>) -> Box<dyn Optimizer>, name: &str, torc
     ]);
     let lin = nn::Linear {
         weight: Tensor::parameter(tensor!([[0.1, -0.2, 0.3], [-0.4, 0.5, -0.6]])),
-        bias: Some(Tensor::parameter(tensor!([0.05, -0.05]))),
+        bias: nn::OptionalTensor::new(Some(Tensor::parameter(tensor!([0.05, -0.05])))),
         in_features: 3,
         out_features: 2,
     };
@@ -595,7 +598,7 @@ fn linear_run(make: impl Fn(Vec<Tensor>) -> Box<dyn Optimizer>, name: &str, torc
         loss.backward();
         opt.step();
         let mut params = lin.weight.to_vec();
-        params.extend(lin.bias.as_ref().unwrap().to_vec());
+        params.extend(lin.bias.to_vec());
         assert_close(
             &format!("{name} step {step}: loss"),
             &[loss.item()],
@@ -935,7 +938,7 @@ fn retain_graph_keeps_the_saved_values_until_the_last_backward() {
     let x = Tensor::zeros(&[N]).requires_grad_(true);
     let loss = nn::MSELoss::new().forward(&x, &Tensor::ones(&[N]));
     let before = live_bytes();
-    loss.backward_opts(None, true);
+    loss.backward_retain_graph();
     let after_first = live_bytes();
     assert!(
         (after_first - before - TENSOR_BYTES).abs() <= SLACK,

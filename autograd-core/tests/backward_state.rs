@@ -86,7 +86,7 @@ fn one_leaf_through_two_graphs_in_turn() {
     let w = tensor!(1.0).requires_grad_(true);
     let first = &(&w * &w) + &(&w * 3.0); // d/dw = 2w + 3 = 5
     let second = &w * 6.0; // d/dw = 6
-    first.backward_opts(None, true);
+    first.backward_retain_graph();
     assert_eq!(w.grad().unwrap().item(), 5.0);
     second.backward();
     assert_eq!(w.grad().unwrap().item(), 11.0);

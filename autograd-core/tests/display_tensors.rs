@@ -61,7 +61,7 @@ fn lesson_forward_pass() {
 fn linear_lesson() -> (nn::Linear, Tensor, Tensor) {
     let lin = nn::Linear::new(1, 1);
     nn::init::constant_(&lin.weight, -0.5);
-    nn::init::constant_(lin.bias.as_ref().unwrap(), 0.25);
+    nn::init::constant_(&lin.bias, 0.25);
     let x = Tensor::arange(-3.0, 3.0, 1.0).reshape(&[-1, 1]);
     let y = &x * -3.0;
     (lin, x, y)
@@ -93,10 +93,7 @@ fn mse_loss_output_and_parameter_grads() {
         lin.weight.grad().unwrap().to_string(),
         "tensor([[15.5833]])"
     );
-    assert_eq!(
-        lin.bias.as_ref().unwrap().grad().unwrap().to_string(),
-        "tensor([-2.0000])"
-    );
+    assert_eq!(lin.bias.grad().unwrap().to_string(), "tensor([-2.0000])");
 }
 
 #[test]
@@ -121,7 +118,7 @@ fn parameters() {
         "Parameter containing:\ntensor([[-0.5000]], requires_grad=True)"
     );
     assert_eq!(
-        lin.bias.as_ref().unwrap().to_string(),
+        lin.bias.to_string(),
         "Parameter containing:\ntensor([0.2500], requires_grad=True)"
     );
     // A computation on a parameter is a plain tensor again.

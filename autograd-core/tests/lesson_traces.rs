@@ -37,7 +37,7 @@ fn lesson03_start_from_torch_rand() {
     let y = tensor!([2.0, 4.0, 6.0, 7.0, 12.0]);
     let w = Tensor::rand(&[1]).requires_grad_(true);
     assert_eq!(w.item().to_bits(), item(&r["w_init"]).to_bits(), "w_init");
-    let (loss, mut optimizer) = (nn::MSELoss::new(), optim::SGD::new(vec![w.clone()], 0.01));
+    let (loss, mut optimizer) = (nn::MSELoss::new(), optim::SGD::new([&w], 0.01));
     let (mut ws, mut losses, mut printed) = (vec![], vec![], vec![w.to_string()]);
     for epoch in 0..10 {
         let l = loss.forward(&(&w * &x), &y);
@@ -68,14 +68,11 @@ fn lesson04_linear_from_its_seeded_weights() {
     manual_seed(42);
     let model = nn::Linear::new(1, 1);
     assert_eq!(model.weight.item().to_bits(), item(&r["w_init"]).to_bits());
-    assert_eq!(
-        model.bias.as_ref().unwrap().item().to_bits(),
-        item(&r["b_init"]).to_bits()
-    );
+    assert_eq!(model.bias.item().to_bits(), item(&r["b_init"]).to_bits());
     let losses = fit(&model, &x, &y, 0.015, 100);
     assert_bits("loss", &losses, &floats(&r["loss"]));
     assert_eq!(model.weight.item(), item(&r["w"][99]));
-    assert_eq!(model.bias.as_ref().unwrap().item(), item(&r["b"][99]));
+    assert_eq!(model.bias.item(), item(&r["b"][99]));
     assert_eq!(model.forward(&tensor!([5.0])).item(), item(&r["f5_after"]));
 }
 
@@ -103,7 +100,7 @@ fn lesson04_walkthrough_weight_before_and_after_each_step() {
     assert_bits("w_before", &before, &floats(&r["w_before"]));
     assert_bits("w_after", &after, &floats(&r["w_after"]));
     assert_bits("loss", &losses, &floats(&r["loss"]));
-    assert_eq!(model.bias.as_ref().unwrap().item(), item(&r["b"]));
+    assert_eq!(model.bias.item(), item(&r["b"]));
 }
 
 #[test]
@@ -121,7 +118,7 @@ fn lesson05_noisy_data_and_fits() {
         assert_eq!(model.weight.item(), item(&r[name]["w"][0]), "{name} w_init");
         let losses = fit(&model, &x, y, 0.01, 500);
         assert_close(&format!("{name} loss"), &losses, &floats(&r[name]["loss"]));
-        let (w, b) = (model.weight.item(), model.bias.as_ref().unwrap().item());
+        let (w, b) = (model.weight.item(), model.bias.item());
         assert_close(
             &format!("{name} w, b"),
             &[w, b],

@@ -44,43 +44,55 @@ fn gradcheck_passes_on_every_op_of_the_lessons() {
         (
             "add broadcast",
             Box::new(|t| &t[0] + &t[1]),
-            vec![a.clone(), b.clone()],
+            vec![a.shallow_clone(), b.shallow_clone()],
         ),
         (
             "sub",
             Box::new(|t| &t[0] - &t[1]),
-            vec![a.clone(), b.clone()],
+            vec![a.shallow_clone(), b.shallow_clone()],
         ),
         (
             "mul",
             Box::new(|t| &t[0] * &t[1]),
-            vec![a.clone(), b.clone()],
+            vec![a.shallow_clone(), b.shallow_clone()],
         ),
         (
             "div",
             Box::new(|t| &t[0] / &t[1]),
-            vec![a.clone(), positive.sum_dim(&[0], false)],
+            vec![a.shallow_clone(), positive.sum_dim(&[0], false)],
         ),
-        ("pow", Box::new(|t| t[0].pow(3.0)), vec![a.clone()]),
-        ("exp", Box::new(|t| t[0].exp()), vec![a.clone()]),
-        ("log", Box::new(|t| t[0].log()), vec![positive.clone()]),
-        ("sqrt", Box::new(|t| t[0].sqrt()), vec![positive.clone()]),
-        ("tanh", Box::new(|t| t[0].tanh()), vec![a.clone()]),
-        ("sigmoid", Box::new(|t| t[0].sigmoid()), vec![a.clone()]),
+        ("pow", Box::new(|t| t[0].pow(3.0)), vec![a.shallow_clone()]),
+        ("exp", Box::new(|t| t[0].exp()), vec![a.shallow_clone()]),
+        (
+            "log",
+            Box::new(|t| t[0].log()),
+            vec![positive.shallow_clone()],
+        ),
+        (
+            "sqrt",
+            Box::new(|t| t[0].sqrt()),
+            vec![positive.shallow_clone()],
+        ),
+        ("tanh", Box::new(|t| t[0].tanh()), vec![a.shallow_clone()]),
+        (
+            "sigmoid",
+            Box::new(|t| t[0].sigmoid()),
+            vec![a.shallow_clone()],
+        ),
         (
             "mean_dim",
             Box::new(|t| t[0].mean_dim(&[1], true)),
-            vec![a.clone()],
+            vec![a.shallow_clone()],
         ),
         (
             "matmul",
             Box::new(|t| t[0].matmul(&t[1].t())),
-            vec![a.clone(), a.clone()],
+            vec![a.shallow_clone(), a.shallow_clone()],
         ),
         (
             "reshape",
             Box::new(|t| t[0].reshape(&[2, 6]).sum_dim(&[0], false)),
-            vec![a.clone()],
+            vec![a.shallow_clone()],
         ),
     ];
     for (name, f, inputs) in cases {
@@ -104,7 +116,7 @@ fn gradcheck_passes_on_a_model_and_leaves_its_grads_alone() {
     let x = Tensor::linspace(-2.0, 2.0, 16).reshape(&[16, 1]);
     let y = x.pow(3.0);
     let loss = nn::MSELoss::new().forward(&model.forward(&x), &y);
-    loss.backward_opts(None, true);
+    loss.backward_retain_graph();
     let before: Vec<Vec<f32>> = model
         .parameters()
         .iter()

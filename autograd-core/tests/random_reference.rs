@@ -51,7 +51,7 @@ fn check_call(what: &str, call: &str, args: &[Value], expected: &Value) {
                 &lin.weight.to_vec(),
                 &floats(&expected["weight"]),
             );
-            let bias = lin.bias.as_ref().unwrap().to_vec();
+            let bias = lin.bias.to_vec();
             assert_bits(&format!("{what} bias"), &bias, &floats(&expected["bias"]));
             return;
         }

@@ -127,7 +127,7 @@ fn loss_and_optimizer_match_pytorch() {
     let y = tensor!([2.0, 4.0, 6.0, 8.0, 11.0, 16.0]);
     let w = tensor!(0.0).requires_grad_(true);
     let loss = nn::MSELoss::new();
-    let mut optimizer = optim::SGD::new(vec![w.clone()], 0.01);
+    let mut optimizer = optim::SGD::new([&w], 0.01);
     let (mut ws, mut losses, mut grads) = (vec![], vec![], vec![]);
     for _ in 0..20 {
         let l = loss.forward(&(&w * &x), &y);
@@ -176,7 +176,7 @@ fn linear_module_matches_pytorch() {
     };
     no_grad(|| {
         model.lin.weight.fill_(-0.5);
-        model.lin.bias.as_ref().unwrap().fill_(0.25);
+        model.lin.bias.fill_(0.25);
     });
     assert_eq!(
         model.forward(&tensor!([5.0])).item(),
@@ -189,11 +189,11 @@ fn linear_module_matches_pytorch() {
         let l = loss.forward(&model.forward(&x), &y);
         l.backward();
         trace[3].push(model.lin.weight.grad().unwrap().item());
-        trace[4].push(model.lin.bias.as_ref().unwrap().grad().unwrap().item());
+        trace[4].push(model.lin.bias.grad().unwrap().item());
         optimizer.step();
         optimizer.zero_grad();
         trace[0].push(model.lin.weight.item());
-        trace[1].push(model.lin.bias.as_ref().unwrap().item());
+        trace[1].push(model.lin.bias.item());
         trace[2].push(l.item());
     }
     for (i, field) in ["w", "b", "loss", "grad_w", "grad_b"].iter().enumerate() {

@@ -7,7 +7,7 @@ use crate::tensor::Tensor;
 /// Replaces the numbers of `tensor` (same shape) without recording anything.
 fn overwrite(tensor: &Tensor, values: ndarray::ArrayD<f32>) -> Tensor {
     tensor.data_mut().assign(&values);
-    tensor.clone()
+    tensor.shallow_clone()
 }
 
 /// Fills with samples from U(a, b): `nn.init.uniform_(t, a, b)`, PyTorch's numbers from the same
@@ -47,7 +47,7 @@ pub fn normal_(tensor: &Tensor, mean: f64, std: f64) -> Tensor {
 /// ```
 pub fn kaiming_uniform_(tensor: &Tensor, a: f64) -> Tensor {
     if tensor.numel() == 0 {
-        return tensor.clone();
+        return tensor.shallow_clone();
     }
     let fan_in = fan_in(tensor) as f64;
     // in double, in Python's order: gain, std, bound
@@ -77,7 +77,7 @@ pub(crate) fn fan_in(tensor: &Tensor) -> usize {
 /// ```
 pub fn constant_(tensor: &Tensor, value: f32) -> Tensor {
     tensor.data_mut().fill(value);
-    tensor.clone()
+    tensor.shallow_clone()
 }
 
 /// Fills with zeros: `nn.init.zeros_(t)`.

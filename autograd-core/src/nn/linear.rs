@@ -1,6 +1,6 @@
 //! The fully connected layer.
 
-use crate::nn::{display_as_repr, functional, init, Module};
+use crate::nn::{display_as_repr, functional, init, Module, OptionalTensor};
 use crate::tensor::Tensor;
 
 /// `y = x W^T + b`: PyTorch's `nn.Linear`, with the same default initialisation (weight and
@@ -10,13 +10,15 @@ use crate::tensor::Tensor;
 /// use autograd_core::prelude::*;
 /// let lin = nn::Linear::new(1, 1);
 /// assert_eq!(lin.weight.shape(), vec![1, 1]);
+/// assert_eq!(lin.bias.shape(), vec![1]);            // model.bias, as in PyTorch
 /// assert_eq!(lin.to_string(), "Linear(in_features=1, out_features=1, bias=True)");
 /// ```
 pub struct Linear {
     /// `[out_features, in_features]`.
     pub weight: Tensor,
-    /// `[out_features]`, or `None` for a layer built without bias.
-    pub bias: Option<Tensor>,
+    /// `[out_features]`. Reads as a `Tensor` (`lin.bias.item()`, `&lin.bias`); for a layer built
+    /// without bias it is PyTorch's `None`: `lin.bias.is_none()`, and any other use panics.
+    pub bias: OptionalTensor,
     pub in_features: usize,
     pub out_features: usize,
 }
@@ -38,7 +40,10 @@ impl Linear {
     ///
     /// ```
     /// use autograd_core::prelude::*;
-    /// assert!(nn::Linear::with_bias(3, 1, false).bias.is_none());
+    /// let lin = nn::Linear::with_bias(3, 1, false);
+    /// assert!(lin.bias.is_none());
+    /// assert_eq!(lin.bias.to_string(), "None");         // print(lin.bias)
+    /// assert_eq!(lin.parameters().len(), 1);
     /// ```
     pub fn with_bias(in_features: usize, out_features: usize, bias: bool) -> Linear {
         // PyTorch's reset_parameters, in its order (the draws come one after the other):
@@ -58,7 +63,7 @@ impl Linear {
         });
         Linear {
             weight,
-            bias,
+            bias: OptionalTensor::new(bias),
             in_features,
             out_features,
         }
@@ -67,12 +72,13 @@ impl Linear {
 
 impl Module for Linear {
     fn forward(&self, input: &Tensor) -> Tensor {
-        functional::linear(input, &self.weight, self.bias.as_ref())
+        functional::linear(input, &self.weight, self.bias.as_option())
     }
 
     fn direct_parameters(&self) -> Vec<(String, Tensor)> {
-        let mut params = vec![("weight".to_string(), self.weight.clone())];
-        params.extend(self.bias.iter().map(|b| ("bias".to_string(), b.clone())));
+        let mut params = vec![("weight".to_string(), self.weight.shallow_clone())];
+        let bias = self.bias.as_option().map(Tensor::shallow_clone);
+        params.extend(bias.map(|b| ("bias".to_string(), b)));
         params
     }
 

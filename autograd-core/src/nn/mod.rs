@@ -42,6 +42,14 @@ use crate::tensor::Tensor;
 /// holds parameters or other modules lists them with `direct_parameters` / `named_children`,
 /// and everything else (`parameters`, `named_parameters`, `zero_grad`, `repr`) follows.
 ///
+/// PyTorch registers a layer when it is assigned to `self`; a Rust struct cannot, so a child left
+/// out of `named_children` is missing from `parameters()` and would never train. It cannot go
+/// unnoticed: its parameters still get gradients in `backward()`, and the optimizer's `step()`
+/// warns about parameters that get gradients but that no optimizer updates (unless they were
+/// frozen with `requires_grad_(false)`). A procedural macro (`#[derive(Module)]`) could list the
+/// fields, but it would bring `syn` and `quote`, and evcxr analyses every dependency at each
+/// lesson's start (about 1 to 3 s each, README); a runtime check costs nothing there.
+///
 /// ```
 /// use autograd_core::prelude::*;
 /// let layer = nn::Linear::new(2, 1);
@@ -130,6 +138,103 @@ pub trait Module {
 /// ```
 pub fn child<'a>(name: &str, module: &'a dyn Module) -> (String, &'a dyn Module) {
     (name.to_string(), module)
+}
+
+/// A tensor a module may not have, like PyTorch's `Optional[Tensor]` attributes: `Linear.bias`
+/// is `None` for a layer built with `bias=False`. When present it reads as the tensor itself
+/// (`model.bias.item()`, `model.bias.fill_(0.25)`, `&model.bias` where a `&Tensor` is
+/// expected), so the PyTorch spelling `model.bias` works. When absent, every use panics with
+/// PyTorch's `'NoneType' object has no attribute` message instead of doing nothing, and
+/// `is_none()` / `as_option()` ask without panicking. Operators need the tensor itself:
+/// `&*model.bias * 2.0`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let lin = nn::Linear::new(2, 1);
+/// no_grad(|| lin.bias.fill_(0.25));
+/// assert_eq!(lin.bias.item(), 0.25);
+/// let no_bias = nn::Linear::with_bias(2, 1, false);
+/// assert!(no_bias.bias.as_option().is_none());
+/// let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| no_bias.bias.item()));
+/// assert!(result.is_err());
+/// ```
+pub struct OptionalTensor(Option<Tensor>);
+
+impl OptionalTensor {
+    /// Wraps a tensor, or `None`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(nn::OptionalTensor::new(None).is_none());
+    /// ```
+    pub fn new(tensor: Option<Tensor>) -> OptionalTensor {
+        OptionalTensor(tensor)
+    }
+
+    /// The tensor, or `None`, without panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(nn::Linear::new(1, 1).bias.as_option().is_some());
+    /// ```
+    pub fn as_option(&self) -> Option<&Tensor> {
+        self.0.as_ref()
+    }
+
+    /// Whether there is no tensor: `model.bias is None`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(!nn::Linear::new(1, 1).bias.is_none());
+    /// ```
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Whether there is a tensor: `model.bias is not None`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// assert!(nn::Linear::new(1, 1).bias.is_some());
+    /// ```
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl std::ops::Deref for OptionalTensor {
+    type Target = Tensor;
+
+    #[track_caller]
+    fn deref(&self) -> &Tensor {
+        match &self.0 {
+            Some(tensor) => tensor,
+            None => panic!(
+                "'NoneType' object has no attribute: this tensor is None (e.g. the bias of a layer built with bias=False)\n  \
+                 op: a None module attribute\n  \
+                 hint: check model.bias.is_none() first, or build the layer with nn::Linear::new(in, out)"
+            ),
+        }
+    }
+}
+
+/// Prints the tensor, or `None` as `print(model.bias)` does.
+impl std::fmt::Display for OptionalTensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(tensor) => write!(f, "{tensor}"),
+            None => write!(f, "None"),
+        }
+    }
+}
+
+impl std::fmt::Debug for OptionalTensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(tensor) => write!(f, "{tensor:?}"),
+            None => write!(f, "None"),
+        }
+    }
 }
 
 /// Implements `Display` as `Module::repr` for the crate's own modules.

@@ -66,7 +66,7 @@ impl Sequential {
 
 impl Module for Sequential {
     fn forward(&self, input: &Tensor) -> Tensor {
-        let mut x = input.clone();
+        let mut x = input.shallow_clone();
         for layer in &self.layers {
             x = layer.forward(&x);
         }

@@ -37,14 +37,17 @@ pub(crate) fn zip_broadcast(
 
 impl Tensor {
     /// `a + b`, broadcasting: `torch.add`. Also written `&a + &b`, `&a + 1.0`, `1.0 + &a`.
+    /// `other` is a tensor (`&b` or `b`) or a number, as for the operator (the same for
+    /// `sub`, `mul` and `div`).
     ///
     /// ```
     /// use autograd_core::prelude::*;
     /// let a = tensor!([[1.0], [2.0]]);              // [2, 1]
     /// assert_eq!(a.add(&tensor!([10.0, 20.0])).to_vec(), vec![11.0, 21.0, 12.0, 22.0]);
+    /// assert_eq!(a.add(1.0).to_vec(), (&a + 1.0).to_vec());
     /// ```
     #[track_caller]
-    pub fn add(&self, other: &Tensor) -> Tensor {
+    pub fn add(&self, other: impl Into<Tensor>) -> Tensor {
         self.try_add(other).or_panic()
     }
 
@@ -54,7 +57,8 @@ impl Tensor {
     /// use autograd_core::prelude::*;
     /// assert!(tensor!([1.0, 2.0]).try_add(&tensor!([1.0, 2.0, 3.0])).is_err());
     /// ```
-    pub fn try_add(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn try_add(&self, other: impl Into<Tensor>) -> Result<Tensor> {
+        let other = &other.into();
         // z = a + b;  dz/da = 1,  dz/db = 1
         let data = zip_broadcast("add", self, other, |a, b| a + b)?;
         Ok(Op::new("AddBackward0", data)
@@ -71,7 +75,7 @@ impl Tensor {
     /// assert_eq!(tensor!([5.0, 6.0]).sub(&tensor!(1.0)).to_vec(), vec![4.0, 5.0]);
     /// ```
     #[track_caller]
-    pub fn sub(&self, other: &Tensor) -> Tensor {
+    pub fn sub(&self, other: impl Into<Tensor>) -> Tensor {
         self.try_sub(other).or_panic()
     }
 
@@ -81,7 +85,8 @@ impl Tensor {
     /// use autograd_core::prelude::*;
     /// assert!(tensor!([1.0, 2.0]).try_sub(&tensor!([[1.0, 2.0, 3.0]])).is_err());
     /// ```
-    pub fn try_sub(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn try_sub(&self, other: impl Into<Tensor>) -> Result<Tensor> {
+        let other = &other.into();
         // z = a - b;  dz/da = 1,  dz/db = -1
         let data = zip_broadcast("sub", self, other, |a, b| a - b)?;
         Ok(Op::new("SubBackward0", data)
@@ -98,7 +103,7 @@ impl Tensor {
     /// assert_eq!(tensor!([1.0, 2.0]).mul(&tensor!([3.0, 4.0])).to_vec(), vec![3.0, 8.0]);
     /// ```
     #[track_caller]
-    pub fn mul(&self, other: &Tensor) -> Tensor {
+    pub fn mul(&self, other: impl Into<Tensor>) -> Tensor {
         self.try_mul(other).or_panic()
     }
 
@@ -109,7 +114,8 @@ impl Tensor {
     /// let err = tensor!([1.0, 2.0, 3.0]).try_mul(&tensor!([1.0, 2.0, 3.0, 4.0])).unwrap_err();
     /// assert!(err.to_string().contains("op: mul, shapes [3] and [4]"));
     /// ```
-    pub fn try_mul(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn try_mul(&self, other: impl Into<Tensor>) -> Result<Tensor> {
+        let other = &other.into();
         // z = a * b;  dz/da = b,  dz/db = a
         let data = zip_broadcast("mul", self, other, |a, b| a * b)?;
         let (a, b) = (
@@ -129,7 +135,7 @@ impl Tensor {
     /// assert_eq!(tensor!([1.0, 3.0]).div(&tensor!(2.0)).to_vec(), vec![0.5, 1.5]);
     /// ```
     #[track_caller]
-    pub fn div(&self, other: &Tensor) -> Tensor {
+    pub fn div(&self, other: impl Into<Tensor>) -> Tensor {
         self.try_div(other).or_panic()
     }
 
@@ -139,7 +145,8 @@ impl Tensor {
     /// use autograd_core::prelude::*;
     /// assert!(tensor!([1.0, 2.0]).try_div(&tensor!([1.0, 2.0, 3.0])).is_err());
     /// ```
-    pub fn try_div(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn try_div(&self, other: impl Into<Tensor>) -> Result<Tensor> {
+        let other = &other.into();
         // z = a / b;  dz/da = 1/b,  dz/db = -a/b^2 (computed as -(a/b)/b, as PyTorch does)
         let data = zip_broadcast("div", self, other, |a, b| a / b)?;
         let (a, b) = (

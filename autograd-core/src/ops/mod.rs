@@ -7,11 +7,13 @@
 //! | `unary.rs` | `neg pow exp log sqrt abs tanh sigmoid relu` |
 //! | `reduce.rs` | `sum mean sum_dim mean_dim` |
 //! | `linalg.rs` | `matmul t` |
-//! | `shape.rs` | `reshape unsqueeze squeeze` |
+//! | `shape.rs` | `reshape unsqueeze squeeze clone` |
+//! | `index.rs` | `select narrow index_select` |
 //! | `function.rs` | your own ops: [`Function`](crate::Function), PyTorch's `torch.autograd.Function` |
 
 mod binary;
 mod function;
+mod index;
 mod linalg;
 mod reduce;
 mod shape;
@@ -126,6 +128,23 @@ pub(crate) fn normalize_dim(
         });
     }
     Ok(d as usize)
+}
+
+/// Normalises a possibly negative index (`-1` is the last) into a dimension of `size`
+/// elements, with PyTorch's message when it is out of range.
+pub(crate) fn normalize_index(index: i64, dim: usize, size: usize) -> Result<usize> {
+    let i = if index < 0 {
+        index + size as i64
+    } else {
+        index
+    };
+    if i < 0 || i >= size as i64 {
+        return Err(TensorError::Invalid(format!(
+            "index {index} is out of bounds for dimension {dim} with size {size}\n  \
+             op: indexing\n  hint: indices count from 0 to size - 1; negative ones count from the end"
+        )));
+    }
+    Ok(i as usize)
 }
 
 #[cfg(test)]

@@ -126,6 +126,30 @@ impl Tensor {
         Ok(self.view_as("SqueezeBackward1", shape))
     }
 
+    /// A copy of the numbers, recorded in the graph: PyTorch's `t.clone()`. The copy changes
+    /// independently of `t` (an optimizer step on `t` does not reach it), and gradient flows
+    /// through it back to `t` unchanged. For another handle to the same tensor (what `u = t`
+    /// does in Python) use [`Tensor::shallow_clone`].
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let w = tensor!([1.0, 2.0]).requires_grad_(true);
+    /// let before = w.clone();
+    /// assert_eq!(before.grad_fn(), Some("CloneBackward0"));
+    /// no_grad(|| w.sub_(&tensor!(1.0)));
+    /// assert_eq!(before.to_vec(), vec![1.0, 2.0]);   // the copy kept the old values
+    /// ```
+    // An inherent method named like `Clone::clone` on purpose: method-call syntax finds it first,
+    // so a PyTorch user's `w.clone()` copies the numbers as in PyTorch.
+    #[allow(clippy::should_implement_trait)]
+    pub fn clone(&self) -> Tensor {
+        // y = x;  dL/dx = g
+        Op::new("CloneBackward0", self.to_array())
+            .saves_nothing()
+            .input(self, |g| Ok(g.clone()))
+            .build()
+    }
+
     /// The same numbers with a new shape of equal size; the gradient is reshaped back.
     pub(crate) fn view_as(&self, name: &'static str, shape: Vec<usize>) -> Tensor {
         // y = x (re-indexed);  dL/dx = g in x's shape

@@ -2,9 +2,11 @@
 
 use ndarray::{ArrayD, Zip};
 
+use std::borrow::Borrow;
+
 use crate::error::{OrPanic, Result};
-use crate::optim::{check_params, Optimizer};
-use crate::tensor::Tensor;
+use crate::optim::{check_params, collect_params, Optimizer, ParamList};
+use crate::tensor::{Float, Tensor};
 
 /// PyTorch's `optim.Adam` (defaults `betas=(0.9, 0.999)`, `eps=1e-8`), same formulas in the same
 /// order, bias corrections in double precision as PyTorch computes them in Python.
@@ -12,13 +14,13 @@ use crate::tensor::Tensor;
 /// ```
 /// use autograd_core::prelude::*;
 /// let w = tensor!(1.0).requires_grad_(true);
-/// let mut opt = optim::Adam::new(vec![w.clone()], 0.1);
+/// let mut opt = optim::Adam::new([&w], 0.1);
 /// (&w * &w).backward();
 /// opt.step();                 // Adam's first step moves by lr, whatever the gradient's size
 /// assert!((w.item() - 0.9).abs() < 1e-6);
 /// ```
 pub struct Adam {
-    params: Vec<Tensor>,
+    params: ParamList,
     pub lr: f64,
     pub betas: (f64, f64),
     pub eps: f64,
@@ -38,7 +40,8 @@ struct AdamState {
 }
 
 impl Adam {
-    /// Adam with learning rate `lr`: `optim.Adam(params, lr=lr)`. Panics like [`crate::optim::SGD::new`].
+    /// Adam with learning rate `lr`: `optim.Adam(params, lr=lr)`. Takes its arguments and
+    /// panics like [`crate::optim::SGD::new`].
     ///
     /// ```
     /// use autograd_core::prelude::*;
@@ -46,7 +49,7 @@ impl Adam {
     /// assert_eq!(optim::Adam::new(model.parameters(), 0.01).betas, (0.9, 0.999));
     /// ```
     #[track_caller]
-    pub fn new(params: Vec<Tensor>, lr: f64) -> Adam {
+    pub fn new<P: Borrow<Tensor>>(params: impl IntoIterator<Item = P>, lr: impl Float) -> Adam {
         Adam::try_new(params, lr).or_panic()
     }
 
@@ -54,14 +57,18 @@ impl Adam {
     ///
     /// ```
     /// use autograd_core::prelude::*;
-    /// assert!(optim::Adam::try_new(vec![], 0.01).is_err());
+    /// assert!(optim::Adam::try_new(Vec::<Tensor>::new(), 0.01).is_err());
     /// ```
-    pub fn try_new(params: Vec<Tensor>, lr: f64) -> Result<Adam> {
+    pub fn try_new<P: Borrow<Tensor>>(
+        params: impl IntoIterator<Item = P>,
+        lr: impl Float,
+    ) -> Result<Adam> {
+        let params = collect_params(params);
         check_params(&params)?;
         Ok(Adam {
             states: (0..params.len()).map(|_| None).collect(),
-            params,
-            lr,
+            params: ParamList::new(params),
+            lr: lr.to_f64(),
             betas: (0.9, 0.999),
             eps: 1e-8,
             weight_decay: 0.0,
@@ -73,10 +80,10 @@ impl Adam {
     /// ```
     /// use autograd_core::prelude::*;
     /// let w = tensor!(0.0).requires_grad_(true);
-    /// assert_eq!(optim::Adam::new(vec![w], 0.1).betas(0.8, 0.99).betas, (0.8, 0.99));
+    /// assert_eq!(optim::Adam::new([w], 0.1).betas(0.8, 0.99).betas, (0.8, 0.99));
     /// ```
-    pub fn betas(mut self, beta1: f64, beta2: f64) -> Adam {
-        self.betas = (beta1, beta2);
+    pub fn betas(mut self, beta1: impl Float, beta2: impl Float) -> Adam {
+        self.betas = (beta1.to_f64(), beta2.to_f64());
         self
     }
 
@@ -85,10 +92,10 @@ impl Adam {
     /// ```
     /// use autograd_core::prelude::*;
     /// let w = tensor!(0.0).requires_grad_(true);
-    /// assert_eq!(optim::Adam::new(vec![w], 0.1).eps(1e-6).eps, 1e-6);
+    /// assert_eq!(optim::Adam::new([w], 0.1).eps(1e-6).eps, 1e-6);
     /// ```
-    pub fn eps(mut self, eps: f64) -> Adam {
-        self.eps = eps;
+    pub fn eps(mut self, eps: impl Float) -> Adam {
+        self.eps = eps.to_f64();
         self
     }
 
@@ -97,24 +104,25 @@ impl Adam {
     /// ```
     /// use autograd_core::prelude::*;
     /// let w = tensor!(0.0).requires_grad_(true);
-    /// assert_eq!(optim::Adam::new(vec![w], 0.1).weight_decay(0.01).weight_decay, 0.01);
+    /// assert_eq!(optim::Adam::new([w], 0.1).weight_decay(0.01).weight_decay, 0.01);
     /// ```
-    pub fn weight_decay(mut self, weight_decay: f64) -> Adam {
-        self.weight_decay = weight_decay;
+    pub fn weight_decay(mut self, weight_decay: impl Float) -> Adam {
+        self.weight_decay = weight_decay.to_f64();
         self
     }
 }
 
 impl Optimizer for Adam {
     fn params(&self) -> &[Tensor] {
-        &self.params
+        &self.params.0
     }
 
     fn step(&mut self) {
         let (beta1, beta2) = self.betas;
         let (w1, w2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
         let (beta2_f32, eps, decay) = (beta2 as f32, self.eps as f32, self.weight_decay as f32);
-        for (p, state) in self.params.iter().zip(&mut self.states) {
+        self.params.warn_unused();
+        for (p, state) in self.params.0.iter().zip(&mut self.states) {
             let Some(grad) = p.grad() else { continue };
             let mut g = grad.to_array();
             if decay != 0.0 {
