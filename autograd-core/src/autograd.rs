@@ -217,7 +217,7 @@ fn all_finite(values: &ArrayD<f32>) -> bool {
 fn first_anomaly(walk: &Walk) -> Option<TensorError> {
     let hint = "hint: nan and inf come from log or sqrt of 0 or negatives, division by 0, exp of \
                 large numbers, or weights that diverged because the learning rate is too large";
-    for (leaf, _) in walk.found.iter().filter(|(t, _)| t.is_leaf()) {
+    for (leaf, _) in walk.pending.iter().filter(|(t, _)| t.is_leaf()) {
         if !all_finite(&leaf.data()) {
             return Some(TensorError::Invalid(format!(
                 "a leaf tensor that requires grad holds nan or inf values before this backward\n  \
@@ -227,7 +227,7 @@ fn first_anomaly(walk: &Walk) -> Option<TensorError> {
             )));
         }
     }
-    for output in walk.ops.iter().rev().map(|&i| &walk.found[i].0) {
+    for output in walk.ops.iter().rev().map(|&i| &walk.pending[i].0) {
         let node = output.0.grad_fn.as_ref().unwrap();
         for (i, edge) in node.edges.iter().enumerate() {
             if !edge.input.requires_grad() && !all_finite(&edge.input.data()) {
@@ -462,10 +462,10 @@ impl Hasher for AddressHasher {
 struct Walk {
     /// Every tensor the root depends on that requires grad, the root first, each with the
     /// gradient waiting for it: the sum of what the ops using it have passed on so far.
-    found: Vec<(Tensor, Option<ArrayD<f32>>)>,
-    /// Where each of them is in `found`: also the set of tensors already visited.
+    pending: Vec<(Tensor, Option<ArrayD<f32>>)>,
+    /// Where each of them is in `pending`: also the set of tensors already visited.
     index: TensorMap<usize>,
-    /// The ops among them (places in `found`), newest first: each has then received all of its
+    /// The ops among them (places in `pending`), newest first: each has then received all of its
     /// gradient before it passes gradient on, as in PyTorch's engine.
     ops: Vec<usize>,
 }
@@ -474,28 +474,32 @@ impl Walk {
     /// Collects the tensors depth first from `root`, then puts the ops in backward order.
     fn from(root: &Tensor) -> Walk {
         // Room for a small graph, so that the lists do not grow one push at a time.
-        let mut found = Vec::with_capacity(16);
+        let mut pending = Vec::with_capacity(16);
         let mut index = TensorMap::with_capacity_and_hasher(16, Default::default());
         let (mut stack, mut ops) = (Vec::with_capacity(16), Vec::with_capacity(16));
         index.insert(key(root), 0);
-        found.push((root.clone(), None));
+        pending.push((root.clone(), None));
         stack.push(0);
         while let Some(i) = stack.pop() {
-            let Some(node) = found[i].0 .0.grad_fn.clone() else {
+            let Some(node) = pending[i].0 .0.grad_fn.clone() else {
                 continue;
             };
             ops.push(i);
             for edge in node.edges.iter().filter(|e| e.input.requires_grad()) {
                 if let Entry::Vacant(slot) = index.entry(key(&edge.input)) {
-                    slot.insert(found.len());
-                    stack.push(found.len());
-                    found.push((edge.input.clone(), None));
+                    slot.insert(pending.len());
+                    stack.push(pending.len());
+                    pending.push((edge.input.clone(), None));
                 }
             }
         }
-        let sequence_nr = |i: usize| found[i].0 .0.grad_fn.as_ref().unwrap().sequence_nr;
+        let sequence_nr = |i: usize| pending[i].0 .0.grad_fn.as_ref().unwrap().sequence_nr;
         ops.sort_by_key(|&i| std::cmp::Reverse(sequence_nr(i)));
-        Walk { found, index, ops }
+        Walk {
+            pending,
+            index,
+            ops,
+        }
     }
 }
 
@@ -648,17 +652,18 @@ impl Tensor {
                 return Err(error);
             }
         }
-        walk.found[0].1 = Some(seed); // the root
-                                      // Gradients of non-leaves with retain_grad(), stored with the leaves' only once the
-                                      // whole walk has succeeded: a failure or a panic half-way leaves every tensor as it was.
+        // The root's gradient: 1, or the one given.
+        walk.pending[0].1 = Some(seed);
+        // Gradients of non-leaves with retain_grad(), stored with the leaves' only once the
+        // whole walk has succeeded: a failure or a panic half-way leaves every tensor as it was.
         let mut retained = Vec::new();
         // Gradients are not recorded: backward of backward is out of scope for this crate.
         let _guard = NoGradGuard::new();
         for &i in &walk.ops {
-            let Some(grad) = walk.found[i].1.take() else {
+            let Some(grad) = walk.pending[i].1.take() else {
                 continue;
             };
-            let tensor = &walk.found[i].0;
+            let tensor = &walk.pending[i].0;
             if tensor.0.retains_grad.get() {
                 retained.push((tensor.clone(), grad.clone()));
             }
@@ -666,8 +671,8 @@ impl Tensor {
             node.apply(&grad, |input, input_grad| {
                 // An input outside the walk (it stopped requiring grad after the op) gets none.
                 if let Some(&j) = walk.index.get(&key(input)) {
-                    let pending = &mut walk.found[j].1;
-                    *pending = Some(match pending.take() {
+                    let waiting = &mut walk.pending[j].1;
+                    *waiting = Some(match waiting.take() {
                         None => input_grad,
                         Some(sum) => sum + input_grad,
                     });
@@ -676,14 +681,14 @@ impl Tensor {
         }
         if !retain_graph {
             for &i in &walk.ops {
-                walk.found[i].0 .0.grad_fn.as_ref().unwrap().free();
+                walk.pending[i].0 .0.grad_fn.as_ref().unwrap().free();
             }
         }
         for (tensor, grad) in retained {
             accumulate_grad(&tensor, grad);
         }
         // What reached the leaves is what they were waiting for at the end.
-        for (tensor, grad) in walk.found {
+        for (tensor, grad) in walk.pending {
             if let (true, Some(grad)) = (tensor.is_leaf(), grad) {
                 accumulate_grad(&tensor, grad);
             }
