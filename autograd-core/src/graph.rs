@@ -329,7 +329,7 @@ impl Tensor {
     /// let loss = model.forward(&x).pow(2.0).mean();
     /// loss.backward();
     /// let mut names = model.named_parameters();
-    /// names.push(("x".to_string(), x.clone()));
+    /// names.push(("x".to_string(), x.shallow_clone()));
     /// let fig = loss.graph_with_names(&names);
     /// assert!(fig.svg().contains("weight\n") && fig.svg().contains("bias\n"));
     /// ```
