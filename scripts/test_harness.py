@@ -10,12 +10,19 @@ it uses evcxr.toml and the warm build folder, as the lessons do). Its recorded o
 then show whether the harness judges each case right: untagged panics and errors
 fail, tagged ones pass, a tagged cell that runs cleanly fails, and stale outputs fail
 --check with a diff.
+
+A second throwaway notebook runs the crate in the same kind of kernel, across cells, where a
+notebook differs from a test program: a tensor drawn in one cell and walked by backward() in
+the next, the same leaf through backward() in several cells, and a custom op (a `Function`)
+defined in a cell. Its printed values are checked against PyTorch's, which follow exactly from
+the printed inputs (each check says how).
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -43,6 +50,89 @@ def tagged(cell, tags: list[str]):
     return cell
 
 
+# A notebook's cells that use the crate: PyTorch's semantics across cells (issue 16).
+BACKWARD_CELLS = [
+    ':dep autograd-core = { path = "../autograd-core", features = ["plot"] }\n'
+    'use autograd_core::prelude::*;',
+    # Seed and draw in one cell ...
+    'manual_seed(0);\n'
+    'let w = Tensor::rand(&[3]).requires_grad_(true);\n'
+    'let x = tensor!([1.0, 2.0, 3.0]);\n'
+    'let l = (&w * &x).sum();',
+    # ... backward in the next.
+    'l.backward();\n'
+    'println!("w {:?}", w.to_vec());\n'
+    'println!("grad {:?}", w.grad().unwrap().to_vec());',
+    # The same leaf through backward() in another cell.
+    '(&w * &w).sum().backward();\n'
+    'println!("grad {:?}", w.grad().unwrap().to_vec());',
+    # The program of issue 16, one step per cell.
+    'let v = tensor!(1.0).requires_grad_(true);\n'
+    'let b = tensor!(0.5).requires_grad_(true);\n'
+    'let l2 = (&(&v * &x) + &b).sum();\n'
+    'v.requires_grad_(false);',
+    'l2.backward();\n'
+    'println!("v.grad {:?} b.grad {:?}", v.grad().map(|g| g.item()), b.grad().map(|g| g.item()));',
+    'v.requires_grad_(true);\n'
+    '(&v * &x).sum().backward();\n'
+    'println!("v.grad {:?}", v.grad().unwrap().item());',
+    # A custom op defined in a cell, used in the next.
+    'struct Sin;\n'
+    'impl Function for Sin {\n'
+    '    fn forward(ctx: &mut Context, inputs: &[&Tensor]) -> Tensor {\n'
+    '        ctx.save_for_backward(&[inputs[0]]);\n'
+    '        inputs[0].map(f32::sin)\n'
+    '    }\n'
+    '    fn backward(ctx: &Context, grad_output: &Tensor) -> Vec<Option<Tensor>> {\n'
+    '        let x = &ctx.saved_tensors()[0];\n'
+    '        vec![Some(grad_output * &x.map(f32::cos))]\n'
+    '    }\n'
+    '}',
+    'let s = Sin::apply(&[&x.detach().requires_grad_(true)]);\n'
+    'println!("grad_fn {:?}", s.grad_fn());\n'
+    'let check = gradcheck(|t| Sin::apply(&[&t[0]]).sum(), &[tensor!([0.5, -1.0, 2.0])]);\n'
+    'println!("gradcheck passed {}", check.passed());',
+]
+
+
+def f32(value: float) -> float:
+    """`value` rounded to the nearest float32, as PyTorch stores it."""
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def floats(line: str, prefix: str) -> list[float]:
+    """The numbers of a line `prefix [1.0, 2.5]` printed by Rust's `{:?}` (shortest text that
+    reads back as the same f32)."""
+    body = line.removeprefix(prefix).strip().strip("[]")
+    return [f32(float(v)) for v in body.split(",")]
+
+
+def check_backward_cells(cells) -> None:
+    def line(i: int, prefix: str) -> str:
+        """The line of cell i's stdout that starts with `prefix`."""
+        text = "".join(o.text for o in cells[i].outputs if o.get("name") == "stdout")
+        return next((l for l in text.splitlines() if l.startswith(prefix)), f"(no {prefix!r} in {text!r})")
+
+    w = floats(line(2, "w "), "w ")
+    # d/dw sum(w * x) = x, whatever w was drawn: PyTorch gives [1., 2., 3.].
+    grad = floats(line(2, "grad "), "grad ")
+    check(grad == [1.0, 2.0, 3.0], f"backward in the cell after the draw: grad {grad} = x")
+    # Then d/dw sum(w * w) = 2w is added: MulBackward0 gives w and w, added to 2w (exact), and
+    # AccumulateGrad adds that to x, rounded once to float32, as PyTorch does: f32(x + 2w).
+    grad = floats(line(3, "grad "), "grad ")
+    expected = [f32(x + 2 * wi) for x, wi in zip([1.0, 2.0, 3.0], w)]
+    check(grad == expected, f"a second backward on the leaf in another cell: {grad} = x + 2w")
+    # PyTorch 2.15: w.grad None and b.grad 3 (three elements of b's sum), then
+    # d/dv sum(v x) = 1 + 2 + 3 = 6, nothing left over from the first backward.
+    first = line(5, "v.grad")
+    check(first == "v.grad None b.grad Some(3.0)", f"issue 16, first backward: {first!r}")
+    second = line(6, "v.grad")
+    check(second == "v.grad 6.0", f"issue 16, second backward gives 6: {second!r}")
+    check(line(8, "grad_fn") == 'grad_fn Some("SinBackward")',
+          f"a Function defined in a cell is named SinBackward: {line(8, 'grad_fn')!r}")
+    check(line(8, "gradcheck") == "gradcheck passed true", "and passes gradcheck")
+
+
 def main() -> int:
     nb = new_notebook(cells=[
         new_code_cell('let kept = vec![1.5f32, 2.5];\nprintln!("hello");'),
@@ -53,15 +143,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "harness.ipynb"
         nbformat.write(nb, path)
+        backward_path = Path(tmp) / "backward_cells.ipynb"
+        nbformat.write(new_notebook(cells=[new_code_cell(c) for c in BACKWARD_CELLS]), backward_path)
         run = subprocess.run(
             [sys.executable, str(Path(rn.__file__)), "--update",
-             "--times", str(Path(tmp) / "times.json"), str(path)],
+             "--times", str(Path(tmp) / "times.json"), str(path), str(backward_path)],
             capture_output=True, text=True,
         )
         print(run.stdout + run.stderr)
         check(run.returncode == 0, "--update passes when the panic and the error are tagged")
-        check(run.stdout.splitlines()[-1:] == ["1 passed, 0 failed"], "closing line '1 passed, 0 failed'")
+        check(run.stdout.splitlines()[-1:] == ["2 passed, 0 failed"], "closing line '2 passed, 0 failed'")
         ran = nbformat.read(path, as_version=4)
+        check_backward_cells(nbformat.read(backward_path, as_version=4).cells)
 
     cells = ran.cells
     out = lambda i: "\n".join(rn.render(cells[i].outputs))  # noqa: E731

@@ -9,13 +9,15 @@
 //! micrograd's `visited`, and `.grad` is written only once the whole walk has succeeded.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use ndarray::{ArrayD, Axis, CowArray, Dimension, IxDyn};
 
 use crate::error::{OrPanic, Result, TensorError};
-use crate::ops::{sum_all, sum_along};
+use crate::kernels::{sum_all, sum_along};
 use crate::tensor::{Storage, Tensor, TensorInner};
 
 /// A gradient rule: from the gradient of an op's output to the gradient of one input.
@@ -211,12 +213,11 @@ fn all_finite(values: &ArrayD<f32>) -> bool {
 }
 
 /// In anomaly mode, before backward runs: the first place where a non-finite value entered
-/// the graph, oldest first. `order` is [`Walk::order`] (ops newest first, then
-/// the leaves that require grad).
-fn first_anomaly(order: &[Tensor]) -> Option<TensorError> {
+/// the graph: a leaf, else the oldest op.
+fn first_anomaly(walk: &Walk) -> Option<TensorError> {
     let hint = "hint: nan and inf come from log or sqrt of 0 or negatives, division by 0, exp of \
                 large numbers, or weights that diverged because the learning rate is too large";
-    for leaf in order.iter().filter(|t| t.0.grad_fn.is_none()) {
+    for (leaf, _) in walk.pending.iter().filter(|(t, _)| t.is_leaf()) {
         if !all_finite(&leaf.data()) {
             return Some(TensorError::Invalid(format!(
                 "a leaf tensor that requires grad holds nan or inf values before this backward\n  \
@@ -226,7 +227,7 @@ fn first_anomaly(order: &[Tensor]) -> Option<TensorError> {
             )));
         }
     }
-    for output in order.iter().rev().filter(|t| t.0.grad_fn.is_some()) {
+    for output in walk.ops.iter().rev().map(|&i| &walk.pending[i].0) {
         let node = output.0.grad_fn.as_ref().unwrap();
         for (i, edge) in node.edges.iter().enumerate() {
             if !edge.input.requires_grad() && !all_finite(&edge.input.data()) {
@@ -427,44 +428,77 @@ fn key(tensor: &Tensor) -> TensorKey {
     Rc::as_ptr(&tensor.0)
 }
 
+/// A map from tensors (their addresses) to `V`, hashed with one multiplication. std's default
+/// hash (SipHash) resists keys chosen by an attacker, which addresses are not, and made the
+/// backward() of a small graph a quarter slower (`make bench`, op_add_1elem/fwd_bwd).
+type TensorMap<V> = HashMap<TensorKey, V, BuildHasherDefault<AddressHasher>>;
+
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached: std hashes a pointer with `write_usize`.
+        bytes
+            .iter()
+            .for_each(|&b| self.write_usize(self.0 as usize ^ usize::from(b)));
+    }
+
+    fn write_usize(&mut self, address: usize) {
+        // Fibonacci hashing; the rotation brings the well-mixed high bits down to the low ones
+        // the table indexes with (an address's low bits are always 0).
+        self.0 = (address as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(20);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// What one `backward()` walks, built by the call and dropped with it: nothing of it is kept
 /// on the tensors, so nothing of one backward can reach the next.
 struct Walk {
-    /// Every tensor the root depends on that requires grad: ops newest first, then leaves.
-    order: Vec<Tensor>,
-    /// Where each of them is in `order`: also the set of tensors the walk visits.
-    position: HashMap<TensorKey, usize>,
+    /// Every tensor the root depends on that requires grad, the root first, each with the
+    /// gradient waiting for it: the sum of what the ops using it have passed on so far.
+    pending: Vec<(Tensor, Option<ArrayD<f32>>)>,
+    /// Where each of them is in `pending`: also the set of tensors already visited.
+    index: TensorMap<usize>,
+    /// The ops among them (places in `pending`), newest first: each has then received all of its
+    /// gradient before it passes gradient on, as in PyTorch's engine.
+    ops: Vec<usize>,
 }
 
 impl Walk {
     /// Collects the tensors depth first from `root`, then puts the ops in backward order.
     fn from(root: &Tensor) -> Walk {
         // Room for a small graph, so that the lists do not grow one push at a time.
-        let (mut ops, mut leaves) = (Vec::with_capacity(16), Vec::with_capacity(8));
-        let mut visited = HashSet::with_capacity(32);
-        let mut stack = Vec::with_capacity(16);
-        visited.insert(key(root));
-        stack.push(root.clone());
-        while let Some(t) = stack.pop() {
-            match &t.0.grad_fn {
-                Some(node) => {
-                    for edge in &node.edges {
-                        let input = &edge.input;
-                        if input.requires_grad() && visited.insert(key(input)) {
-                            stack.push(input.clone());
-                        }
-                    }
-                    ops.push(t);
+        let mut pending = Vec::with_capacity(16);
+        let mut index = TensorMap::with_capacity_and_hasher(16, Default::default());
+        let (mut stack, mut ops) = (Vec::with_capacity(16), Vec::with_capacity(16));
+        index.insert(key(root), 0);
+        pending.push((root.clone(), None));
+        stack.push(0);
+        while let Some(i) = stack.pop() {
+            let Some(node) = pending[i].0 .0.grad_fn.clone() else {
+                continue;
+            };
+            ops.push(i);
+            for edge in node.edges.iter().filter(|e| e.input.requires_grad()) {
+                if let Entry::Vacant(slot) = index.entry(key(&edge.input)) {
+                    slot.insert(pending.len());
+                    stack.push(pending.len());
+                    pending.push((edge.input.clone(), None));
                 }
-                None => leaves.push(t),
             }
         }
-        ops.sort_by_key(|t| std::cmp::Reverse(t.0.grad_fn.as_ref().unwrap().sequence_nr));
-        ops.extend(leaves);
-        let position = ops.iter().enumerate().map(|(i, t)| (key(t), i)).collect();
+        let sequence_nr = |i: usize| pending[i].0 .0.grad_fn.as_ref().unwrap().sequence_nr;
+        ops.sort_by_key(|&i| std::cmp::Reverse(sequence_nr(i)));
         Walk {
-            order: ops,
-            position,
+            pending,
+            index,
+            ops,
         }
     }
 }
@@ -495,6 +529,7 @@ impl Node {
     }
 
     /// Sums a broadcast gradient down to its input's shape; in anomaly mode, refuses a `nan`.
+    #[inline]
     fn fit(&self, i: usize, edge: &Edge, mut input_grad: ArrayD<f32>) -> Result<ArrayD<f32>> {
         let shape = edge.input.data().raw_dim();
         if input_grad.shape() != shape.slice() {
@@ -611,35 +646,33 @@ impl Tensor {
             }
             None => ArrayD::ones(self.data().raw_dim()),
         };
-        let Walk { order, position } = Walk::from(self);
+        let mut walk = Walk::from(self);
         if is_anomaly_enabled() {
-            if let Some(error) = first_anomaly(&order) {
+            if let Some(error) = first_anomaly(&walk) {
                 return Err(error);
             }
         }
-        // The gradient waiting for each tensor of `order`, added up from every op that uses it.
-        let mut pending: Vec<Option<ArrayD<f32>>> = vec![None; order.len()];
-        pending[position[&key(self)]] = Some(seed);
-        // Gradients for `.grad`, stored only once the whole walk has succeeded: a failure or a
-        // panic half-way leaves every tensor as it was before the call.
-        let mut to_store = Vec::new();
+        // The root's gradient: 1, or the one given.
+        walk.pending[0].1 = Some(seed);
+        // Gradients of non-leaves with retain_grad(), stored with the leaves' only once the
+        // whole walk has succeeded: a failure or a panic half-way leaves every tensor as it was.
+        let mut retained = Vec::new();
         // Gradients are not recorded: backward of backward is out of scope for this crate.
         let _guard = NoGradGuard::new();
-        for (i, tensor) in order.iter().enumerate() {
-            let Some(grad) = pending[i].take() else {
+        for &i in &walk.ops {
+            let Some(grad) = walk.pending[i].1.take() else {
                 continue;
             };
-            let Some(node) = &tensor.0.grad_fn else {
-                to_store.push((tensor, grad));
-                continue;
-            };
+            let tensor = &walk.pending[i].0;
             if tensor.0.retains_grad.get() {
-                to_store.push((tensor, grad.clone()));
+                retained.push((tensor.clone(), grad.clone()));
             }
+            let node = tensor.0.grad_fn.clone().expect("an op has a grad_fn");
             node.apply(&grad, |input, input_grad| {
                 // An input outside the walk (it stopped requiring grad after the op) gets none.
-                if let Some(&j) = position.get(&key(input)) {
-                    pending[j] = Some(match pending[j].take() {
+                if let Some(&j) = walk.index.get(&key(input)) {
+                    let waiting = &mut walk.pending[j].1;
+                    *waiting = Some(match waiting.take() {
                         None => input_grad,
                         Some(sum) => sum + input_grad,
                     });
@@ -647,13 +680,18 @@ impl Tensor {
             })?;
         }
         if !retain_graph {
-            order
-                .iter()
-                .filter_map(|t| t.0.grad_fn.as_ref())
-                .for_each(|node| node.free());
+            for &i in &walk.ops {
+                walk.pending[i].0 .0.grad_fn.as_ref().unwrap().free();
+            }
         }
-        for (tensor, grad) in to_store {
-            accumulate_grad(tensor, grad);
+        for (tensor, grad) in retained {
+            accumulate_grad(&tensor, grad);
+        }
+        // What reached the leaves is what they were waiting for at the end.
+        for (tensor, grad) in walk.pending {
+            if let (true, Some(grad)) = (tensor.is_leaf(), grad) {
+                accumulate_grad(&tensor, grad);
+            }
         }
         Ok(())
     }

@@ -5,15 +5,21 @@
 //! Where to look, from the bottom up:
 //! - [`tensor`](crate::Tensor): the `Tensor` handle, creation, the autograd flags, in-place updates;
 //! - `autograd.rs`: the tape (each op's `Node`), `no_grad`, and `backward()`;
-//! - `ops/`: every op, its forward and its gradient rule side by side;
+//! - `ops/`: every op, its forward and its gradient rule side by side (the table below), and
+//!   [`Function`] for ops of your own;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
 //! - `display.rs`: printing exactly as PyTorch prints;
 //!
+//! beneath them, speed only, which a first reading can skip:
+//! - `kernels/`: the loops the ops call (sums in PyTorch's order, the matrix product in tiles,
+//!   vectorised maps, `tanh`, AVX2/AVX-512 copies, memory reuse);
+//!
 //! and, on top, the tools for notebooks:
 //! - [`gradcheck`]: autograd's gradients against finite differences, as a table;
-//! - `graph.rs`, [`Diagram`]: the graph of a tensor, or of values of your own, drawn;
 //! - `notebook.rs`: HTML display of tensors and modules in Jupyter, [`summary`], short panics;
+//! - `graph.rs`: the graph of ops as DOT text or a picture, like micrograd's `draw_dot`, and
+//!   [`Diagram`] (`diagram.rs`), which draws a graph of values of your own the same way;
 //! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
 //! ```
@@ -26,14 +32,53 @@
 //! l.backward();                              // dl/dw = mean(-2x (y - w x)) = -30 at w = 0
 //! assert_eq!(w.grad().unwrap().item(), -30.0);
 //! ```
+//!
+//! ## Every op's derivative
+//!
+//! `y` is the op's output and `g` the gradient of the final result with respect to it
+//! (`dL/dy`, of `y`'s shape); each input's gradient is `g` times the op's derivative. Where an
+//! input was broadcast, its gradient is summed back to its shape (`sum_to` in `autograd.rs`).
+//!
+//! | op | `y` | gradient of each input |
+//! |---|---|---|
+//! | `a + b` | `a + b` | `g`, `g` |
+//! | `a - b` | `a - b` | `g`, `-g` |
+//! | `a * b` | `a b` | `g b`, `g a` |
+//! | `a / b` | `a / b` | `g / b`, `-g a / b²` |
+//! | `x.neg()` | `-x` | `-g` |
+//! | `x.pow(p)` | `xᵖ` | `g p xᵖ⁻¹` |
+//! | `x.exp()` | `eˣ` | `g y` |
+//! | `x.log()` | `ln x` | `g / x` |
+//! | `x.sqrt()` | `√x` | `g / (2y)` |
+//! | `x.abs()` | `\|x\|` | `g sign(x)`, 0 at `x = 0` |
+//! | `x.tanh()` | `tanh x` | `g (1 - y²)` |
+//! | `x.sigmoid()` | `1 / (1 + e⁻ˣ)` | `g (1 - y) y` |
+//! | `x.relu()` | `max(x, 0)` | `g` where `y > 0`, else 0 |
+//! | `x.sum()`, `x.mean()` | `Σ xᵢ`, `Σ xᵢ / n` | `g`, `g / n` in every element |
+//! | `x.sum_dim(d)`, `x.mean_dim(d)` | the same over dims `d` | `g`, `g / n` spread back over `d` |
+//! | `a.matmul(b)` | `A B` | `G Bᵀ`, `Aᵀ G` |
+//! | `x.t()` | `xᵀ` | `gᵀ` |
+//! | `reshape`, `unsqueeze`, `squeeze` | the same numbers | `g` in `x`'s shape |
+//! | `linear(x, W, b)` | `x Wᵀ + b` | `G W`, `Gᵀ x`, `Σ` of `G` over the batch |
+//! | `mse_loss(x, t)` | `mean((x - t)²)` | `2 g (x - t) / n`, `-2 g (x - t) / n` |
+//! | [`Function`] | your `forward` | your `backward` |
+//!
+//! ```
+//! use autograd_core::prelude::*;
+//! // y = x^3, dy/dx = 3x^2 = 12 at x = 2 (the `pow` row)
+//! let x = tensor!(2.0).requires_grad_(true);
+//! x.pow(3.0).backward();
+//! assert_eq!(x.grad().unwrap().item(), 12.0);
+//! ```
 
 mod autograd;
+mod broadcast;
 mod diagram;
 mod display;
 mod error;
 mod gradcheck;
 mod graph;
-mod memory;
+mod kernels;
 pub mod nn;
 mod notebook;
 mod ops;
@@ -41,7 +86,6 @@ pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod random;
-mod simd;
 mod tensor;
 
 /// The ndarray crate this one is built on, re-exported so a lesson needs only one `:dep`.
@@ -49,16 +93,16 @@ pub use ndarray;
 
 pub use autograd::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
 pub use autograd::{is_grad_enabled, no_grad, NoGradGuard};
+pub use broadcast::broadcast_shapes;
 pub use diagram::Diagram;
 pub use error::{Result, TensorError};
 pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
-pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
-pub use ops::broadcast_shapes;
 /// The matrix product behind `Tensor::matmul` and `nn::Linear`, on ndarray matrices, for
 /// hand-written loops that must give the same numbers.
-pub use ops::matmul_2d as matmul_f32;
+pub use kernels::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
-pub use ops::tanh as tanh_f32;
+pub use kernels::tanh as tanh_f32;
+pub use notebook::{short_panics, summary, ModuleDisplay, ModuleSummary};
 pub use ops::{Context, Function};
 pub use random::manual_seed;
 pub use tensor::{Tensor, TensorData};

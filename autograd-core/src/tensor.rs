@@ -9,8 +9,8 @@ use std::rc::Rc;
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::autograd::{self, Node};
+use crate::broadcast::broadcast_shapes;
 use crate::error::{OrPanic, Result, TensorError};
-use crate::ops::broadcast_shapes;
 use crate::random;
 
 /// An n-dimensional array of `f32` that can record the operations applied to it, so that
@@ -47,7 +47,7 @@ pub(crate) struct TensorInner {
 
 impl Tensor {
     pub(crate) fn with_grad_fn(data: ArrayD<f32>, grad_fn: Option<Rc<Node>>) -> Tensor {
-        crate::memory::note_tensor_len(data.len());
+        crate::kernels::memory::note_tensor_len(data.len());
         let storage = Rc::new(Storage {
             data: RefCell::new(data),
             version: Cell::new(0),
@@ -444,6 +444,7 @@ impl Tensor {
     /// let err = w.try_set_grad(Some(Tensor::zeros(&[3]))).unwrap_err();
     /// assert!(err.to_string().starts_with("attempting to assign a gradient of size '[3]' to a tensor of size '[2]'"));
     /// ```
+    #[inline]
     pub fn try_set_grad(&self, grad: Option<Tensor>) -> Result<()> {
         if let Some(g) = &grad {
             let (grad_shape, shape) = (g.shape(), self.shape());

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 
 use crate::autograd::{sum_to, Op, Saved};
+use crate::broadcast::broadcast_shapes;
 use crate::error::{torch_size, OrPanic, Result, TensorError};
+use crate::kernels::{map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
 use crate::nn::Reduction;
-use crate::ops::{broadcast_shapes, map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
 use crate::tensor::Tensor;
 
 /// Views a 1-D or 2-D array as a batch of rows, `[n, features]`.
@@ -130,7 +131,7 @@ fn diff_and_sum_of_squares(input: &Tensor, target: &Tensor) -> Result<(ArrayD<f3
             }
         }
     }
-    let diff = zip_broadcast("mse_loss", input, target, |a, b| a - b)?;
+    let diff = zip_broadcast("mse_loss", &input.data(), &target.data(), |a, b| a - b)?;
     let sum = sum_map(&diff, |d| d * d);
     Ok((diff, sum))
 }

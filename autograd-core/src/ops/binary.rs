@@ -1,39 +1,9 @@
 //! `+ - * /` between tensors, with NumPy broadcasting, and with an `f32` on either side.
 
-use ndarray::{ArrayD, IxDyn, Zip};
-
 use crate::autograd::{Op, Saved};
 use crate::error::{OrPanic, Result};
-use crate::ops::{broadcast_shapes, zip_map};
+use crate::kernels::zip_broadcast;
 use crate::tensor::Tensor;
-
-/// `f(a, b)` element by element, after broadcasting both to a common shape.
-pub(crate) fn zip_broadcast(
-    op: &'static str,
-    a: &Tensor,
-    b: &Tensor,
-    f: impl Fn(f32, f32) -> f32,
-) -> Result<ArrayD<f32>> {
-    let (a, b) = (a.data(), b.data());
-    // Fast paths for the common cases: equal shapes, or a single number on one side.
-    if a.shape() == b.shape() {
-        return Ok(zip_map(&a, &b, f));
-    }
-    if b.len() == 1 && b.ndim() <= a.ndim() {
-        let y = b.first().copied().unwrap();
-        return Ok(a.mapv(|x| f(x, y)));
-    }
-    if a.len() == 1 && a.ndim() <= b.ndim() {
-        let x = a.first().copied().unwrap();
-        return Ok(b.mapv(|y| f(x, y)));
-    }
-    let shape = IxDyn(&broadcast_shapes(op, a.shape(), b.shape())?);
-    let (a, b) = (
-        a.broadcast(shape.clone()).unwrap(),
-        b.broadcast(shape).unwrap(),
-    );
-    Ok(Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)))
-}
 
 impl Tensor {
     /// `a + b`, broadcasting: `torch.add`. Also written `&a + &b`, `&a + 1.0`, `1.0 + &a`.
@@ -56,7 +26,7 @@ impl Tensor {
     /// ```
     pub fn try_add(&self, other: &Tensor) -> Result<Tensor> {
         // z = a + b;  dz/da = 1,  dz/db = 1
-        let data = zip_broadcast("add", self, other, |a, b| a + b)?;
+        let data = zip_broadcast("add", &self.data(), &other.data(), |a, b| a + b)?;
         Ok(Op::new("AddBackward0", data)
             .saves_nothing()
             .input(self, |g| Ok(g.clone()))
@@ -83,7 +53,7 @@ impl Tensor {
     /// ```
     pub fn try_sub(&self, other: &Tensor) -> Result<Tensor> {
         // z = a - b;  dz/da = 1,  dz/db = -1
-        let data = zip_broadcast("sub", self, other, |a, b| a - b)?;
+        let data = zip_broadcast("sub", &self.data(), &other.data(), |a, b| a - b)?;
         Ok(Op::new("SubBackward0", data)
             .saves_nothing()
             .input(self, |g| Ok(g.clone()))
@@ -111,7 +81,7 @@ impl Tensor {
     /// ```
     pub fn try_mul(&self, other: &Tensor) -> Result<Tensor> {
         // z = a * b;  dz/da = b,  dz/db = a
-        let data = zip_broadcast("mul", self, other, |a, b| a * b)?;
+        let data = zip_broadcast("mul", &self.data(), &other.data(), |a, b| a * b)?;
         let (a, b) = (
             Saved::new(self, "MulBackward0"),
             Saved::new(other, "MulBackward0"),
@@ -141,7 +111,7 @@ impl Tensor {
     /// ```
     pub fn try_div(&self, other: &Tensor) -> Result<Tensor> {
         // z = a / b;  dz/da = 1/b,  dz/db = -a/b^2 (computed as -(a/b)/b, as PyTorch does)
-        let data = zip_broadcast("div", self, other, |a, b| a / b)?;
+        let data = zip_broadcast("div", &self.data(), &other.data(), |a, b| a / b)?;
         let (a, b) = (
             Saved::new(self, "DivBackward0"),
             Saved::new(other, "DivBackward0"),

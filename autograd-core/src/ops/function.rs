@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use ndarray::ArrayD;
 
 use crate::autograd::{is_grad_enabled, no_grad, Op, Saved};
+use crate::broadcast::broadcast_shapes;
 use crate::error::{Result, TensorError};
-use crate::ops::{broadcast_shapes, map};
+use crate::kernels::map;
 use crate::tensor::Tensor;
 
 /// An op with its own forward and backward: PyTorch's `torch.autograd.Function`.

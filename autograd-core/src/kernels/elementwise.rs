@@ -1,0 +1,104 @@
+//! `f` on every element of one or two arrays, in blocks that the compiler turns into vector
+//! instructions.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use super::simd::simd_fn;
+use crate::broadcast::broadcast_shapes;
+use crate::error::Result;
+
+simd_fn! {
+/// `f(a)` element by element, with AVX2 or AVX-512 where the CPU has them. Many numbers stored
+/// row by row go through blocks of 64 on the stack: a plain loop per block, which the compiler
+/// turns into vector instructions (ndarray's `mapv` pushes one number at a time, which it does
+/// not), and no zero-filled output to write twice. Anything else goes through `mapv`.
+pub(crate) fn map(a: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> ArrayD<f32> {
+    const BLOCK: usize = 64;
+    let Some(xs) = (a.len() >= 4 * BLOCK).then(|| a.as_slice()).flatten() else {
+        return a.mapv(f);
+    };
+    let mut ys = Vec::with_capacity(xs.len());
+    let blocks = xs.chunks_exact(BLOCK);
+    let tail = blocks.remainder();
+    for block in blocks {
+        let mut out = [0.0f32; BLOCK];
+        for (y, &x) in out.iter_mut().zip(block) {
+            *y = f(x);
+        }
+        ys.extend_from_slice(&out);
+    }
+    ys.extend(tail.iter().map(|&x| f(x)));
+    ArrayD::from_shape_vec(a.raw_dim(), ys).unwrap()
+}
+}
+
+simd_fn! {
+fn zip_slices(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
+    xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect()
+}
+}
+
+/// `f(a, b)` element by element for two arrays of the same shape, as one loop over the numbers
+/// when both are stored row by row (the usual case), else through ndarray's `Zip`.
+pub(crate) fn zip_map(
+    a: &ArrayD<f32>,
+    b: &ArrayD<f32>,
+    f: impl Fn(f32, f32) -> f32,
+) -> ArrayD<f32> {
+    debug_assert_eq!(a.shape(), b.shape());
+    match (a.as_slice(), b.as_slice()) {
+        (Some(xs), Some(ys)) => ArrayD::from_shape_vec(a.raw_dim(), zip_slices(xs, ys, f)).unwrap(),
+        _ => Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)),
+    }
+}
+
+/// `f(a, b)` element by element, after broadcasting both to a common shape (an error, named
+/// after `op`, if they do not broadcast).
+#[inline]
+pub(crate) fn zip_broadcast(
+    op: &'static str,
+    a: &ArrayD<f32>,
+    b: &ArrayD<f32>,
+    f: impl Fn(f32, f32) -> f32,
+) -> Result<ArrayD<f32>> {
+    // Fast paths for the common cases: equal shapes, or a single number on one side.
+    if a.shape() == b.shape() {
+        return Ok(zip_map(a, b, f));
+    }
+    if b.len() == 1 && b.ndim() <= a.ndim() {
+        let y = b.first().copied().unwrap();
+        return Ok(a.mapv(|x| f(x, y)));
+    }
+    if a.len() == 1 && a.ndim() <= b.ndim() {
+        let x = a.first().copied().unwrap();
+        return Ok(b.mapv(|y| f(x, y)));
+    }
+    let shape = IxDyn(&broadcast_shapes(op, a.shape(), b.shape())?);
+    let (a, b) = (
+        a.broadcast(shape.clone()).unwrap(),
+        b.broadcast(shape).unwrap(),
+    );
+    Ok(Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)))
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, ArrayD};
+
+    use super::map;
+    use crate::kernels::tanh;
+
+    #[test]
+    fn map_gives_what_mapv_gives_block_or_not() {
+        for n in [0, 1, 255, 256, 300, 1000] {
+            let a: ArrayD<f32> = Array1::from_shape_fn(n, |i| i as f32 / 37.0 - 4.0).into_dyn();
+            assert_eq!(map(&a, tanh), a.mapv(tanh), "n = {n}");
+            // Stored column by column (not row by row): `mapv` itself.
+            let m =
+                ndarray::Array2::from_shape_fn((3, n), |(i, j)| (i * n + j) as f32 / 37.0 - 4.0);
+            let columns = m.t().to_owned().into_dyn();
+            assert!(n < 2 || columns.as_slice().is_none());
+            assert_eq!(map(&columns, tanh), columns.mapv(tanh), "n = {n}");
+        }
+    }
+}

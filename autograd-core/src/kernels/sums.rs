@@ -1,0 +1,226 @@
+//! Sums in the orders PyTorch's CPU kernels add in, so that results agree to the last bit, and
+//! with eight running sums where a sum is long, so that it runs at the speed of memory.
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use super::simd::simd_fn;
+
+/// The sum of all elements, added in the order PyTorch's CPU kernel adds them, so that results
+/// agree to the last bit: rows shorter than one 16-lane vector are summed with four running
+/// partial sums (`x0+x4+x8.. | x1+x5.. | x2.. | x3..`, the leftovers into the first, then the
+/// four added up). Longer rows use ndarray's sum, which PyTorch matches to a few ulp.
+pub(crate) fn sum_all(data: &ArrayD<f32>) -> f32 {
+    const LANES: usize = 4;
+    if data.len() >= 16 {
+        return data.sum();
+    }
+    let mut values = [0.0f32; 16];
+    values.iter_mut().zip(data).for_each(|(v, &x)| *v = x);
+    let values = &values[..data.len()];
+    let mut partial = [0.0f32; LANES];
+    let whole = values.len() / LANES * LANES;
+    for chunk in values[..whole].chunks_exact(LANES) {
+        for (p, &v) in partial.iter_mut().zip(chunk) {
+            *p += v;
+        }
+    }
+    for &v in &values[whole..] {
+        partial[0] += v;
+    }
+    // `0 + ...`: PyTorch accumulates into an output that starts at zero (this turns -0 into 0).
+    0.0 + partial.iter().skip(1).fold(partial[0], |sum, &p| sum + p)
+}
+
+simd_fn! {
+/// The sum over one axis, with the same bits as ndarray's `sum_axis`. Over axis 0 of a matrix
+/// stored row by row (the batch, for a bias gradient) ndarray adds whole rows in order, `0 +
+/// row_0 + row_1 + ...`, but builds a new array for each row; here the rows go into one row.
+pub(crate) fn sum_along(data: ndarray::ArrayViewD<'_, f32>, axis: usize) -> ArrayD<f32> {
+    // Strides [columns, 1] exactly: then axis 1 is the one ndarray sees as contiguous (it picks
+    // the last of equal strides), so it adds rows.
+    let rows_of_a_matrix = axis == 0
+        && data.ndim() == 2
+        && !data.is_empty()
+        && data.strides() == [data.shape()[1] as isize, 1];
+    let Some(xs) = data.as_slice().filter(|_| rows_of_a_matrix) else {
+        return data.sum_axis(Axis(axis));
+    };
+    let mut sums = vec![0.0; data.shape()[1]];
+    for row in xs.chunks_exact(sums.len()) {
+        sums.iter_mut().zip(row).for_each(|(sum, &x)| *sum += x);
+    }
+    ArrayD::from_shape_vec(IxDyn(&[sums.len()]), sums).unwrap()
+}
+}
+
+simd_fn! {
+/// `sum_i f(x_i)` without storing the `f(x_i)`: the same bits as `sum_all` of the mapped array.
+pub(crate) fn sum_map(data: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> f32 {
+    let Some(xs) = data.as_slice().filter(|xs| xs.len() >= 16) else {
+        return sum_all(&data.mapv(f));
+    };
+    let mut sums = [0.0f32; 8];
+    let blocks = xs.chunks_exact(8);
+    let tail = blocks.remainder();
+    for x in blocks {
+        let x: &[f32; 8] = x.try_into().unwrap();
+        for (sum, &x) in sums.iter_mut().zip(x) {
+            *sum += f(x);
+        }
+    }
+    combine_running_sums(sums, tail.iter().map(|&x| f(x)))
+}
+}
+
+simd_fn! {
+/// `sum_i a_i b_i`. Short products (under 16 terms, as in the lessons) add left to right; longer
+/// ones use eight running sums, so that a product of a million terms is not one long chain of
+/// dependent additions (4 cycles each) but runs at the speed of memory.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    if a.len() < 16 {
+        return a.iter().zip(b).fold(0.0, |sum, (&a, &b)| sum + a * b);
+    }
+    let mut sums = [0.0f32; 8];
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_blocks.remainder().iter().zip(b_blocks.remainder());
+    for (a, b) in a_blocks.zip(b_blocks) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        for ((sum, &a), &b) in sums.iter_mut().zip(a).zip(b) {
+            *sum += a * b;
+        }
+    }
+    combine_running_sums(sums, tail.map(|(&a, &b)| a * b))
+}
+}
+
+simd_fn! {
+/// `[dot(column j of M, b) for each j]` for a row-major `[k, n]` matrix `M` given as its numbers:
+/// the same bits as [`dot`] on each column, without first copying the columns out. This is the
+/// weight gradient `G^T x` of a layer with one input. Each running sum of `dot` becomes a row of
+/// `n` sums here, so the loops run along contiguous rows.
+pub(crate) fn dot_columns(m: &[f32], n: usize, b: &[f32]) -> Vec<f32> {
+    let k = b.len();
+    debug_assert_eq!(m.len(), k * n);
+    let rows = m.chunks_exact(n.max(1)).zip(b);
+    if k < 16 {
+        let mut sums = vec![0.0; n];
+        for (row, &b) in rows {
+            sums.iter_mut().zip(row).for_each(|(sum, &a)| *sum += a * b);
+        }
+        return sums;
+    }
+    let whole = k / 8 * 8;
+    let mut running = vec![vec![0.0f32; n]; 8];
+    for (kk, (row, &b)) in rows.clone().take(whole).enumerate() {
+        let sums = &mut running[kk % 8];
+        sums.iter_mut().zip(row).for_each(|(sum, &a)| *sum += a * b);
+    }
+    (0..n)
+        .map(|j| {
+            let sums = std::array::from_fn(|lane| running[lane][j]);
+            combine_running_sums(sums, rows.clone().skip(whole).map(|(row, &b)| row[j] * b))
+        })
+        .collect()
+}
+}
+
+simd_fn! {
+/// `d_i = f(a_i, b_i)` and `sum_i g(d_i)` in one pass, for 16 numbers or more: the `d` and the
+/// same bits as `sum_map(d, g)`. The MSE loss, `d = x - y` and the sum of `d^2`, uses it.
+pub(crate) fn zip_map_sum(
+    a: &[f32],
+    b: &[f32],
+    f: impl Fn(f32, f32) -> f32,
+    g: impl Fn(f32) -> f32,
+) -> (Vec<f32>, f32) {
+    debug_assert!(a.len() == b.len() && a.len() >= 16);
+    let mut d = vec![0.0f32; a.len()];
+    let mut sums = [0.0f32; 8];
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail_start = a.len() / 8 * 8;
+    for ((a, b), d) in a_blocks.zip(b_blocks).zip(d.chunks_exact_mut(8)) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        let d: &mut [f32; 8] = d.try_into().unwrap();
+        for i in 0..8 {
+            d[i] = f(a[i], b[i]);
+            sums[i] += g(d[i]);
+        }
+    }
+    for i in tail_start..a.len() {
+        d[i] = f(a[i], b[i]);
+    }
+    let sum = combine_running_sums(sums, d[tail_start..].iter().map(|&d| g(d)));
+    (d, sum)
+}
+}
+
+/// Finishes a sum the way ndarray's `sum()` (its `unrolled_fold`) does: eight running sums over
+/// blocks of eight terms, then `((0 + (s0 + s4)) + (s1 + s5)) + ...`, then the at most seven
+/// `tail` terms one by one. `sum_map` and `dot` give the same bits as that order. The eight
+/// running sums do not depend on each other, so they live in one vector register.
+#[inline(always)]
+fn combine_running_sums(sums: [f32; 8], tail: impl Iterator<Item = f32>) -> f32 {
+    let sum = (0..4).fold(0.0, |sum, lane| sum + (sums[lane] + sums[lane + 4]));
+    tail.fold(sum, |sum, t| sum + t)
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, Array2, ArrayD, Axis};
+
+    use super::{dot, dot_columns, sum_all, sum_along, sum_map, zip_map_sum};
+
+    #[test]
+    fn fused_sums_give_the_bits_of_summing_the_stored_terms() {
+        let value = |i: usize| ((i * 7919 % 1009) as f32 - 504.0) / 97.0;
+        for n in [0, 1, 7, 15, 16, 17, 23, 64, 100, 1001] {
+            let a: ArrayD<f32> = Array1::from_shape_fn(n, value).into_dyn();
+            let b: ArrayD<f32> = Array1::from_shape_fn(n, |i| value(i + 3)).into_dyn();
+            let square = |x: f32| x * x;
+            let bits = |x: f32| x.to_bits();
+            assert_eq!(
+                bits(sum_map(&a, square)),
+                bits(sum_all(&a.mapv(square))),
+                "n = {n}"
+            );
+            let products = &a * &b;
+            let (xs, ys) = (a.as_slice().unwrap(), b.as_slice().unwrap());
+            // Under 16 terms a dot product adds left to right, as matmul does.
+            let expected = match n {
+                0..16 => products.iter().fold(0.0, |sum, &p| sum + p),
+                _ => sum_all(&products),
+            };
+            assert_eq!(bits(dot(xs, ys)), bits(expected), "n = {n}");
+            // The same products, column by column of a row-major [n, 3] matrix.
+            let columns: Vec<f32> = (0..n * 3).map(|i| value(i / 3 + 7 * (i % 3))).collect();
+            let by_column = dot_columns(&columns, 3, ys);
+            for (j, &sum) in by_column.iter().enumerate() {
+                let column: Vec<f32> = columns.iter().skip(j).step_by(3).copied().collect();
+                assert_eq!(bits(sum), bits(dot(&column, ys)), "n = {n}, column {j}");
+            }
+            if n >= 16 {
+                let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, square);
+                let expected = &a - &b;
+                assert_eq!(d, expected.as_slice().unwrap());
+                assert_eq!(bits(sum), bits(sum_all(&expected.mapv(square))), "n = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn sum_over_the_batch_gives_the_bits_of_ndarray() {
+        let value = |i: usize| ((i * 7919 % 1009) as f32 - 504.0) / 97.0;
+        for (n, m) in [(1, 1), (1000, 1), (3, 5), (1000, 64), (17, 16)] {
+            let g = Array2::from_shape_fn((n, m), |(i, j)| value(i * m + j)).into_dyn();
+            let expected = g.sum_axis(Axis(0));
+            assert_eq!(sum_along(g.view(), 0), expected, "[{n}, {m}]");
+            let bits = |a: &ArrayD<f32>| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&sum_along(g.view(), 0)), bits(&expected), "[{n}, {m}]");
+            // A transposed view goes through ndarray itself.
+            let t = g.t();
+            assert_eq!(bits(&sum_along(t.view(), 0)), bits(&t.sum_axis(Axis(0))));
+            assert_eq!(bits(&sum_along(g.view(), 1)), bits(&g.sum_axis(Axis(1))));
+        }
+    }
+}
