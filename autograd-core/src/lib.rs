@@ -5,6 +5,7 @@
 //! Where to look, from the bottom up:
 //! - [`tensor`](crate::Tensor): the `Tensor` handle, creation, the autograd flags, in-place updates;
 //! - `autograd.rs`: the tape (each op's `Node`), `no_grad`, and `backward()`;
+//! - `broadcast.rs`: NumPy's broadcasting rule, on shapes;
 //! - `ops/`: every op, its forward and its gradient rule side by side (the table below), and
 //!   [`Function`] for ops of your own;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
