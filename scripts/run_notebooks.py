@@ -386,9 +386,14 @@ def figure_problem(nb, stem: str) -> str | None:
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
+LINE_LINK = re.compile(r"\[`(?:[\w.:]*[.:])?(\w+)`\]\(([^)\s#]+)#L(\d+)\)")
+
+
 def link_problem(nb, path: Path) -> str | None:
     """A link from a lesson's prose into the repository (`../autograd-core/src/autograd.rs`) must
-    lead to a file that exists, as it will on GitHub."""
+    lead to a file that exists, as it will on GitHub; a link to a line, written
+    [`Walk::from`](../autograd-core/src/autograd.rs#L475), must lead to the line that defines
+    that function (`fn from`), so that moved code fails the test instead of misleading."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
@@ -397,6 +402,14 @@ def link_problem(nb, path: Path) -> str | None:
                 continue  # a web address or an anchor in the notebook
             if not (path.parent / target.split("#")[0]).exists():
                 return f"cell {index}: the link {target} leads to no file"
+        checked = LINE_LINK.findall(cell.source)
+        if len(checked) != cell.source.count("#L"):
+            return f"cell {index}: write a link to a line as [`name`](file#L12), naming the function there"
+        for name, file, line in checked:
+            lines = (path.parent / file).read_text().splitlines()
+            text = lines[int(line) - 1] if int(line) <= len(lines) else ""
+            if not re.search(rf"\bfn {name}\b", text):
+                return f"cell {index}: line {line} of {file} does not define `{name}` (it reads {text.strip()[:60]!r})"
     return None
 
 

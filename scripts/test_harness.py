@@ -199,6 +199,13 @@ def main() -> int:
     linked.cells[0].source = "[moved](../autograd-core/src/no_such_file.rs)"
     check("no_such_file.rs leads to no file" in (rn.link_problem(linked, lesson) or ""),
           "a link to a file that does not exist fails")
+    source = (rn.ROOT / "autograd-core/src/autograd.rs").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "fn accumulate_grad" in text)
+    linked.cells[0].source = f"[`accumulate_grad`](../autograd-core/src/autograd.rs#L{line})"
+    check(rn.link_problem(linked, lesson) is None, "a link to the line that defines a function passes")
+    linked.cells[0].source = f"[`accumulate_grad`](../autograd-core/src/autograd.rs#L{line + 1})"
+    check("does not define `accumulate_grad`" in (rn.link_problem(linked, lesson) or ""),
+          "a link to a line that does not define the function fails")
 
     print(f"\nharness self-test: {len(failures)} failed")
     return 1 if failures else 0

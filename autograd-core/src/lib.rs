@@ -22,8 +22,8 @@
 //! and, on top, the tools for notebooks:
 //! - [`gradcheck`]: autograd's gradients against finite differences, as a table;
 //! - `notebook.rs`: HTML display of tensors and modules in Jupyter, [`summary`], short panics;
-//! - `graph.rs`, [`Diagram`]: the graph of ops (or of values of your own) as DOT text or a picture,
-//!   like micrograd's `draw_dot`;
+//! - `graph.rs`: the graph of ops as DOT text or a picture, like micrograd's `draw_dot`, and
+//!   [`Diagram`] (`diagram.rs`), which draws a graph of values of your own the same way;
 //! - `plot/` (feature `plot`): loss curves, fits and loss surfaces for the notebooks.
 //!
 //! Coming from PyTorch: [`pytorch`] has the table "PyTorch → autograd-core", every spelling that
