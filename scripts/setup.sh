@@ -207,8 +207,8 @@ kernel() {
 # - the crates of the standard library's own workspace (rust-src's library/Cargo.lock:
 #   hashbrown, libc, rustc-demangle, ...). evcxr's built-in rust-analyzer runs `cargo metadata`
 #   on it, for this machine's target only, to learn the types of the variables a cell defines;
-#   without them every cell fails offline with "type alias takes 1 generic argument but 2
-#   generic arguments were supplied". The same command, restricted to the same target, fetches
+#   without them lessons fail offline ("type alias takes 1 generic argument but 2 generic
+#   arguments were supplied": lesson 02 at cell 5, scripts/test_offline.sh). The same command, restricted to the same target, fetches
 #   them: 12 crates, 12 MB (all targets' would be 102 MB).
 # Each is tried offline first: 0.2 s, and no network, once the cache holds them.
 fetch() {

@@ -12,8 +12,8 @@
 # as root), where this can make one, and in any case cargo offline (CARGO_NET_OFFLINE=true, which
 # evcxr's rust-analyzer also passes on to its `cargo metadata`) and HTTP(S) proxies set to a
 # closed port. So a crate that set-up fails to fetch fails the lesson: without the standard
-# library's crates, lesson 02's first `let` cell fails with "type alias takes 1 generic argument
-# but 2 generic arguments were supplied".
+# library's crates, lesson 02 fails at cell 5 (`let y_hat = &w * &x;`) with "type alias takes 1
+# generic argument but 2 generic arguments were supplied".
 # Set-up (scripts/setup.sh) must have run: this uses its venv, kernel and toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
