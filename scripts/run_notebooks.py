@@ -476,9 +476,9 @@ def write_times(results: list[Result], target: Path, wall: float, parallel: int)
 # lock exclusively; a kernel holds it shared while it copies from it.
 
 
-def build_dir(cwd: Path | None = None) -> Path:
+def build_dir() -> Path:
     """The shared build folder the kernels start from (EVCXR_SHARED_BUILD, else
-    notebooks/.evcxr-build). `cwd` is ignored: the folder no longer depends on it."""
+    notebooks/.evcxr-build), whatever their working directory."""
     return evcxr_kernel.shared_dir()
 
 
@@ -498,8 +498,8 @@ def shared_lock(exclusive: bool):
 
 
 def build_lock(cwd: Path | None = None):
-    """Kept for the scripts that held the old one-kernel-at-a-time lock (test_kit.py,
-    browser_test.py): now a shared lock, so no warm-up rewrites the shared folder meanwhile."""
+    """A shared lock on the shared build folder (for any cwd), so no warm-up rewrites it while
+    the caller's kernels start. test_kit.py and browser_test.py hold it; kernels need no more."""
     return shared_lock(exclusive=False)
 
 
@@ -507,11 +507,15 @@ def build_lock(cwd: Path | None = None):
 def writing_shared_folder():
     """Kernels started meanwhile work in the shared folder itself (the caller holds its lock
     exclusively, and runs one kernel at a time)."""
+    before = os.environ.get("EVCXR_SHARED_BUILD_WRITE")
     os.environ["EVCXR_SHARED_BUILD_WRITE"] = "1"
     try:
         yield
     finally:
-        del os.environ["EVCXR_SHARED_BUILD_WRITE"]
+        if before is None:
+            del os.environ["EVCXR_SHARED_BUILD_WRITE"]
+        else:
+            os.environ["EVCXR_SHARED_BUILD_WRITE"] = before
 
 
 def empty_build_dir() -> None:
@@ -598,7 +602,10 @@ async def run_all(paths: list[Path], update: bool, cwd: Path, parallel: int) -> 
     async def one(path: Path) -> Result:
         async with slots:
             print(f"running {display(path)} ...", flush=True)
-            result = await run_notebook(path, update, cwd)
+            try:
+                result = await run_notebook(path, update, cwd)
+            except Exception as error:  # such as a kernel that died starting: the others go on
+                result = Result(path, f"{type(error).__name__}: {error}")
             print_times(result)
             return result
 
