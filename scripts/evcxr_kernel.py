@@ -132,26 +132,26 @@ def make_private(kernels: Path) -> tuple[Path, int]:
             os.close(guard)
 
 
+def abandoned(folder: Path) -> bool:
+    """Whether no process of the kernel that made this private folder runs any more."""
+    marker = folder / IN_USE
+    if not marker.exists():
+        # Made but never locked (a crash between the two): old enough means abandoned.
+        return time.time() - folder.stat().st_mtime > 60
+    fd = lock(marker, fcntl.LOCK_EX, 0)
+    if fd is None:
+        return False
+    os.close(fd)
+    return True
+
+
 def clean_stale(kernels: Path) -> None:
     """Deletes the folders of kernels that are gone (killed, so their own clean-up never ran)."""
     guard = lock(kernels / LOCK_NAME, fcntl.LOCK_EX, 30)
     if guard is None:
         return
-    stale = []
     try:
-        for folder in kernels.iterdir():
-            if not folder.is_dir():
-                continue
-            marker = folder / IN_USE
-            if not marker.exists():
-                # Made but never locked (a crash between the two): old enough means abandoned.
-                if time.time() - folder.stat().st_mtime > 60:
-                    stale.append(folder)
-                continue
-            fd = lock(marker, fcntl.LOCK_EX, 0)
-            if fd is not None:
-                os.close(fd)
-                stale.append(folder)
+        stale = [folder for folder in kernels.iterdir() if folder.is_dir() and abandoned(folder)]
         # Renamed under the guard, deleted after it: a new kernel never waits for the deletion.
         trash = []
         for folder in stale:

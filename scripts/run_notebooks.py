@@ -677,8 +677,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         warm(paths, args.cwd)  # 0.1 s when done; else once here rather than in every kernel
         start = monotonic()
+        kernels = evcxr_kernel.kernels_dir(build_dir())
+        before = set(kernels.iterdir()) if kernels.is_dir() else set()
         with build_lock():
             results = asyncio.run(run_all(paths, args.update, args.cwd, args.parallel))
+        # Each kernel deletes its build folder when it ends: none of this run's may be left.
+        left = [f for f in (set(kernels.iterdir()) - before if kernels.is_dir() else [])
+                if f.is_dir() and not f.name.startswith(".trash-") and evcxr_kernel.abandoned(f)]
+        if left:
+            results.append(Result(kernels, f"the kernels ended, but left their build folders: "
+                                           f"{', '.join(sorted(f.name for f in left))}"))
     wall = monotonic() - start
     write_times(results, args.times, wall, args.parallel)
     print(f"wall time {wall:.1f} s for {len(results)} notebook(s), {args.parallel} at a time")
