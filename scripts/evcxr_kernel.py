@@ -70,7 +70,7 @@ def skipped(name: str) -> bool:
 
 
 def seed(shared: Path, private: Path) -> tuple[int, int]:
-    """Fills private/ from shared/: returns (files hardlinked, bytes copied)."""
+    """Fills the private folder from the shared one: returns (files hardlinked, bytes copied)."""
     linked = copied = 0
     lock_file = shared / "Cargo.lock"
     if lock_file.exists():
