@@ -17,8 +17,8 @@ the test waits for the kernel to finish. It then fails unless, on the page:
 The committed notebook is never modified: the page is given the notebook with its outputs cleared
 (so every output checked is fresh), autosave is off, and any write the page attempts is blocked
 and fails the test. The kernel's working directory is notebooks/, so `:dep autograd-core = { path =
-"../autograd-core" }` resolves and evcxr reuses notebooks/.evcxr-build; the build lock of
-scripts/run_notebooks.py is held throughout (one kernel at a time may use that folder).
+"../autograd-core" }` resolves, and the kernel starts from the dependencies compiled in
+notebooks/.evcxr-build, in a build folder of its own (scripts/evcxr_kernel.py).
 
 --screenshot  also writes the finished page to img/jupyterlab_lesson02.png (the README's picture),
               if the lesson passed;

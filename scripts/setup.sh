@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Everything the notebooks need, skipping what is already done:
-#   rust-src, evcxr_jupyter 0.22.0, the "rust" Jupyter kernel, a Python venv in .venv
-#   with the pinned packages, the crates of Cargo.lock in cargo's cache (the lessons resolve
-#   them offline), and evcxr's dependency cache in notebooks/.evcxr-build.
+#   rust-src, evcxr_jupyter 0.22.0, a Python venv in .venv with the pinned packages, the "rust"
+#   Jupyter kernel in that venv (scripts/evcxr_kernel.py: a build folder per kernel), every crate
+#   a kernel needs in cargo's cache (the lessons' crates, and the standard library's own, for
+#   evcxr's type inference: then no kernel needs the network), and the lessons' dependencies
+#   compiled into notebooks/.evcxr-build, which every kernel starts from.
 # Needs rustup + cargo and python3 (3.11+). `--lab` also installs JupyterLab.
 # For the browser test (scripts/browser_test.py), where it can: Debian's chromium (apt-get, on
 # Debian as root or with passwordless sudo), playwright-core from browser-test/package-lock.json
 # (npm ci; needs node 20+), and then JupyterLab too. Elsewhere the browser test is skipped.
+# `--fetch-only` only fills cargo's cache (CARGO_HOME): the offline test (scripts/test_offline.sh)
+# runs it on an empty one, so a crate this step forgets fails that test.
 #
-#   bash scripts/setup.sh [--lab]
+#   bash scripts/setup.sh [--lab | --fetch-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EVCXR_VERSION=0.22.0
 LAB=0
+FETCH_ONLY=0
 case "${1:-}" in
   --lab) LAB=1 ;;
+  --fetch-only) FETCH_ONLY=1 ;;
   "") ;;
-  *) echo "usage: $0 [--lab]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--lab | --fetch-only]" >&2; exit 2 ;;
 esac
 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -149,37 +155,89 @@ browser_tools() {
   fi
 }
 
-# Prints the path of the evcxr_jupyter the venv's "rust" kernel runs, or nothing.
-kernel_binary() {
+# The "rust" kernelspec, in the venv (it names this checkout's launcher, so it belongs to this
+# checkout; the venv's Jupyter looks there before the user's folder). evcxr_jupyter --install
+# writes it with its logos and CodeMirror files; kernel.json then runs scripts/evcxr_kernel.py,
+# which gives each kernel its own build folder (any number of kernels at once).
+KERNEL_DIR=$VENV/share/jupyter/kernels/rust
+kernel_json() {
+  $PY - "$(command -v evcxr_jupyter)" "$PWD/scripts/evcxr_kernel.py" <<'EOF'
+import json, sys
+evcxr, launcher = sys.argv[1:]
+print(json.dumps({
+    "argv": [sys.executable, launcher, evcxr, "--control_file", "{connection_file}"],
+    "display_name": "Rust",
+    "language": "rust",
+    "interrupt_mode": "message",
+}, indent=1))
+EOF
+}
+
+# Prints the kernelspec folder the venv's Jupyter takes for "rust", or nothing.
+kernel_found() {
   $PY - <<'EOF' 2>/dev/null || true
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 try:
-    print(KernelSpecManager().get_kernel_spec("rust").argv[0])
+    print(KernelSpecManager().get_kernel_spec("rust").resource_dir)
 except NoSuchKernel:
     pass
 EOF
 }
 
 kernel() {
-  local bin; bin=$(kernel_binary)
-  if [[ -n $bin && $bin -ef $(command -v evcxr_jupyter) ]]; then
-    echo "    kernel \"rust\" runs $bin"
-    return
+  local want; want=$(kernel_json)
+  if [[ -f $KERNEL_DIR/kernel.json && $(cat "$KERNEL_DIR/kernel.json") == "$want" ]]; then
+    echo "    kernel \"rust\" runs scripts/evcxr_kernel.py with $(command -v evcxr_jupyter)"
+  else
+    JUPYTER_PATH="$PWD/$VENV/share/jupyter" evcxr_jupyter --install >/dev/null
+    echo "$want" >"$KERNEL_DIR/kernel.json"
+    echo "    wrote $KERNEL_DIR/kernel.json"
   fi
-  evcxr_jupyter --install
-  if [[ -z $(kernel_binary) ]]; then
-    # The user's Jupyter data folder is not on this venv's path: put the kernel in the venv.
-    JUPYTER_PATH="$PWD/$VENV/share/jupyter" evcxr_jupyter --install
+  local found; found=$(kernel_found)
+  if ! [[ -n $found && $found -ef $KERNEL_DIR ]]; then
+    echo "the venv's Jupyter takes the rust kernel from '${found:-nowhere}', not $KERNEL_DIR" >&2
+    echo "(is JUPYTER_PATH or JUPYTER_PREFER_ENV_PATH=0 set?)" >&2
+    exit 1
   fi
-  [[ -n $(kernel_binary) ]] || { echo "the venv's Jupyter cannot find the rust kernel" >&2; exit 1; }
+}
+
+# Every crate a kernel needs, in cargo's cache, so that no kernel needs the network:
+# - the crates of the workspace's Cargo.lock: the lessons' `:dep`s resolve them offline
+#   (offline_mode in notebooks/evcxr.toml);
+# - the crates of the standard library's own workspace (rust-src's library/Cargo.lock:
+#   hashbrown, libc, rustc-demangle, ...). evcxr's built-in rust-analyzer runs `cargo metadata`
+#   on it, for this machine's target only, to learn the types of the variables a cell defines;
+#   without them lessons fail offline ("type alias takes 1 generic argument but 2 generic
+#   arguments were supplied": lesson 02 at cell 5, scripts/test_offline.sh). The same command, restricted to the same target, fetches
+#   them: 12 crates, 12 MB (all targets' would be 102 MB).
+# Each is tried offline first: 0.2 s, and no network, once the cache holds them.
+fetch() {
+  if ! cargo fetch --locked --offline --quiet 2>/dev/null; then
+    cargo fetch --locked --quiet
+  fi
+  local sysroot host
+  sysroot=$(rustc --print sysroot)
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  std_metadata() {
+    # RUSTC_BOOTSTRAP: the standard library's manifest uses unstable cargo features.
+    RUSTC_BOOTSTRAP=1 cargo metadata --locked --format-version 1 --filter-platform "$host" \
+      --manifest-path "$sysroot/lib/rustlib/src/rust/library/Cargo.toml" "$@" >/dev/null
+  }
+  if ! std_metadata --offline 2>/dev/null; then
+    std_metadata
+  fi
 }
 
 warm() {
-  # The lessons' kernels run cargo offline (notebooks/evcxr.toml): download every crate of the
-  # workspace's Cargo.lock first, so they resolve from cargo's cache (0.1 s when it has them all).
-  cargo fetch --locked --quiet
+  # Compiles the lessons' `:dep` crates into notebooks/.evcxr-build (0.1 s when done).
   $PY scripts/run_notebooks.py --warm
 }
+
+if [[ $FETCH_ONLY == 1 ]]; then
+  step "rust-src component" rust_src
+  step "crates for the kernels (cargo's cache: ${CARGO_HOME:-$HOME/.cargo})" fetch
+  exit 0
+fi
 
 total=$(now)
 # The browser tools and the venv (downloads and unpacking, mostly waiting on network and disk)
@@ -197,5 +255,6 @@ cat "$background_log"
 rm -f "$background_log"
 [[ $background_status == 0 ]] || exit "$background_status"
 step "jupyter kernel \"rust\"" kernel
-step "evcxr dependency cache" warm
+step "crates for the kernels (cargo's cache)" fetch
+step "the lessons' dependencies, compiled" warm
 echo "setup done in $(since "$total")"

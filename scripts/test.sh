@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The single test command (`make test`, and CI through .ci/run): set-up, formatting, lints,
 # the Rust tests (unit, property, doc, PyTorch reference traces), then every notebook run with the
-# real evcxr kernel, compared with its committed outputs and with PyTorch's numbers, then the
+# real evcxr kernel, compared with its committed outputs and with PyTorch's numbers, then four and
+# two of them at once, then lesson 02 without network from a cargo cache only set-up filled, then the
 # lesson examples against the notebooks, the README's figures against a fresh drawing, a
 # self-test of that notebook harness, the classroom kit (student copies without solutions, run
 # by the kernel), and, where Chromium is installed, lesson 02 run in JupyterLab in a real browser.
@@ -42,6 +43,16 @@ phase fmt       cargo fmt --all -- --check
 phase clippy    cargo clippy --all-targets --all-features -- -D warnings
 phase test      cargo test --workspace --all-features
 phase notebooks .venv/bin/python scripts/run_notebooks.py --check
+# Kernels at once (each in its own build folder): four lessons, then two, with their committed
+# outputs, and no slower than the same lessons one after another in the phase above.
+phase parallel  .venv/bin/python scripts/run_notebooks.py --check --parallel 4 \
+  --baseline target/notebook-times.json --times target/notebook-times-parallel4.json \
+  notebooks/0[1-4]_*.ipynb
+phase parallel2 .venv/bin/python scripts/run_notebooks.py --check --parallel 2 \
+  --baseline target/notebook-times.json --times target/notebook-times-parallel2.json \
+  notebooks/0[56]_*.ipynb
+# Lesson 02 with no network, from a cargo cache that only set-up's fetch step filled.
+phase offline   bash scripts/test_offline.sh
 phase examples  .venv/bin/python scripts/check_examples.py
 phase figures   bash scripts/check_figures.sh
 phase harness   .venv/bin/python scripts/test_harness.py

@@ -10,8 +10,8 @@ For every lesson (default: all), the test fails unless
   committed (the blank template, marked `// <-`) and its check cell kept, both without outputs;
 - the HTML export shows the lesson's outputs: its figures, and the first line of everything
   its cells print;
-- the student copy runs in the real "rust" kernel (working directory notebooks/, under the build
-  lock of scripts/run_notebooks.py): every cell up to the first exercise without error or panic,
+- the student copy runs in the real "rust" kernel (working directory notebooks/, as the lessons
+  do): every cell up to the first exercise without error or panic,
   and then the exercises too: with the blank answers, every check cell runs and says "not yet";
 - the checks judge answers: where notebooks/answers/LESSON.json exists (see the README there), the
   same kernel then runs, for each exercise, each wrong answer followed by the check cell's code
