@@ -937,6 +937,27 @@ INTERNAL = {"draws_default": lambda: draws([0, 42])}
 
 # ------------------------------------------------------------------------------ the registry
 
+def lesson07_neuron() -> dict:
+    # Lesson 07: micrograd's neuron, o = tanh(x1*w1 + x2*w2 + b), in float32.
+    x1, x2, w1, w2, b = (
+        torch.tensor(v, dtype=torch.float32, requires_grad=True)
+        for v in (2.0, 0.0, -3.0, 1.0, 6.8813735870195432)
+    )
+    o = torch.tanh(x1 * w1 + x2 * w2 + b)
+    o.backward()
+    leaves = {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
+    return {
+        "program": (
+            "x1, x2, w1, w2, b = 2.0, 0.0, -3.0, 1.0, 6.8813735870195432 as float32 tensors with "
+            "requires_grad=True; o = torch.tanh(x1*w1 + x2*w2 + b); o.backward()"
+        ),
+        "fields": "o: the output; grad: each leaf's .grad after backward, in the order x1, x2, w1, w2, b.",
+        "o": f32(o),
+        "grad": [f32(t.grad) for t in leaves.values()],
+        "printed": [str(o), str([t.grad.item() for t in leaves.values()])],
+    }
+
+
 FILES = {
     "seed_autograd_w.json": seed_autograd_w,
     "manual_numpy.json": manual_numpy,
@@ -949,6 +970,7 @@ FILES = {
     "lesson04_walkthrough.json": lesson04_walkthrough,
     "lesson05_noisy.json": lesson05_noisy,
     "lesson06_mlp.json": lesson06_mlp,
+    "lesson07_neuron.json": lesson07_neuron,
 }
 
 

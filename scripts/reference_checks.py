@@ -145,6 +145,14 @@ CHECKS = {
             ("relu_last", "lesson06_mlp.json", ["relu_adam", "loss", -1], TOL06_RELU_LAST),
         ],
     ),
+    "07_inside_backward": (
+        'println!("{{\\"o\\": {:?}, \\"grad\\": {:?}}}", to.item(),'
+        " [&tx1, &tx2, &tw1, &tw2, &tb].iter().map(|t| t.grad().unwrap().item()).collect::<Vec<f32>>());",
+        [
+            ("o", "lesson07_neuron.json", ["o"], "bits"),
+            ("grad", "lesson07_neuron.json", ["grad"], "bits"),
+        ],
+    ),
 }
 
 
