@@ -13,14 +13,17 @@ fail, tagged ones pass, a tagged cell that runs cleanly fails, and stale outputs
 
 A second throwaway notebook runs the crate in the same kind of kernel, across cells, where a
 notebook differs from a test program: a tensor drawn in one cell and walked by backward() in
-the next, the same leaf through backward() in several cells, and a custom op (a `Function`)
-defined in a cell. Its printed values are checked against PyTorch's, which follow exactly from
+the next, the same leaf through backward() in several cells, a custom op (a `Function`)
+defined in a cell, the seed in one cell and the draws in the next, and a graph built over two
+cells (evcxr links a copy of the crate, with its own statics, into every cell). Its printed values are checked against PyTorch's, which follow exactly from
 the printed inputs (each check says how).
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
 import struct
 import subprocess
@@ -92,6 +95,17 @@ BACKWARD_CELLS = [
     'println!("grad_fn {:?}", s.grad_fn());\n'
     'let check = gradcheck(|t| Sin::apply(&[&t[0]]).sum(), &[tensor!([0.5, -1.0, 2.0])]);\n'
     'println!("gradcheck passed {}", check.passed());',
+    # The seed in one cell, the draws in the next: evcxr links a copy of the crate into every
+    # cell, each with its own statics; PyTorch continues the seeded stream.
+    'manual_seed(0);',
+    'println!("drawn {:?}", Tensor::rand(&[15]).to_vec());',
+    # A graph built over two cells: each cell's copy of the crate numbers its ops from 1 again.
+    'let gx = tensor!(2.0).requires_grad_(true);\n'
+    'let ga = &gx * 3.0;\n'
+    'let gc = &(&ga * 1.0) * 1.0;',
+    'let gl = &gc + &(&ga * 2.0);\n'
+    'gl.backward();\n'
+    'println!("gx.grad {:?}", gx.grad().unwrap().item());',
 ]
 
 
@@ -131,6 +145,15 @@ def check_backward_cells(cells) -> None:
     check(line(8, "grad_fn") == 'grad_fn Some("SinBackward")',
           f"a Function defined in a cell is named SinBackward: {line(8, 'grad_fn')!r}")
     check(line(8, "gradcheck") == "gradcheck passed true", "and passes gradcheck")
+    # torch.manual_seed(0) in one cell, torch.rand(15) in the next: the repo's PyTorch draws.
+    draws = json.loads((rn.ROOT / "autograd-core/tests/reference/random_draws.json").read_text())
+    kernel = "default" if os.environ.get("ATEN_CPU_CAPABILITY") == "default" else "avx2"
+    expected = [f32(v) for v in draws["kernels"][kernel]["rand"]["0"]["15"]]
+    drawn = floats(line(10, "drawn "), "drawn ")
+    check(drawn == expected, f"manual_seed in one cell, rand in the next: {drawn} = PyTorch's {expected}")
+    # l = c + 2a with a = 3x and c = a * 1 * 1 built in the cell before: dl/dx = 3 + 6.
+    got = line(12, "gx.grad")
+    check(got == "gx.grad 9.0", f"a graph built over two cells: {got!r}, PyTorch 9.0")
 
 
 def main() -> int:

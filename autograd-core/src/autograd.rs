@@ -10,7 +10,7 @@
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -513,14 +513,65 @@ impl Walk {
                 }
             }
         }
-        let sequence_nr = |i: usize| pending[i].0 .0.grad_fn.as_ref().unwrap().sequence_nr;
-        ops.sort_by_key(|&i| std::cmp::Reverse(sequence_nr(i)));
+        let ops = backward_order(&pending, &index, &ops);
         Walk {
             pending,
             index,
             ops,
         }
     }
+}
+
+/// The ops (places in `pending`) in an order where each comes after every op that uses its
+/// output, newest first among those that are ready, as PyTorch's engine does.
+///
+/// Sorting by sequence number alone gives that order only while the numbers grow with the
+/// graph, and they need not: evcxr links a copy of this crate into every notebook cell, each
+/// with its own counter, so an op of a later cell can carry a smaller number than an op of an
+/// earlier cell that it uses. An op taken too early would pass on only part of its gradient.
+/// So an op waits until every op using it has run (Kahn's algorithm); the sequence number only
+/// chooses among the ready ones, which within one counter gives exactly the sorted order.
+fn backward_order(
+    pending: &[(Tensor, Option<ArrayD<f32>>)],
+    index: &TensorMap<usize>,
+    ops: &[usize],
+) -> Vec<usize> {
+    let node = |i: usize| {
+        pending[i]
+            .0
+             .0
+            .grad_fn
+            .as_ref()
+            .expect("an op has a grad_fn")
+    };
+    let inputs = |i: usize| {
+        node(i)
+            .edges
+            .iter()
+            .filter(|e| e.input.requires_grad())
+            .map(|e| index[&key(&e.input)])
+    };
+    // How many uses of each tensor's output have not passed their gradient on yet.
+    let mut users = vec![0u32; pending.len()];
+    for &i in ops {
+        inputs(i).for_each(|j| users[j] += 1);
+    }
+    let mut ready: BinaryHeap<(u64, usize)> = ops
+        .iter()
+        .filter(|&&i| users[i] == 0)
+        .map(|&i| (node(i).sequence_nr, i))
+        .collect();
+    let mut order = Vec::with_capacity(ops.len());
+    while let Some((_, i)) = ready.pop() {
+        order.push(i);
+        for j in inputs(i) {
+            users[j] -= 1;
+            if users[j] == 0 && pending[j].0 .0.grad_fn.is_some() {
+                ready.push((node(j).sequence_nr, j));
+            }
+        }
+    }
+    order
 }
 
 impl Node {
@@ -759,5 +810,42 @@ impl Tensor {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NEXT_SEQUENCE_NR;
+    use crate::tensor::Tensor;
+
+    /// evcxr gives every notebook cell its own copy of this crate, so the op counter starts
+    /// again in each cell; restarting it here plays two cells.
+    fn new_cell() {
+        NEXT_SEQUENCE_NR.with(|c| c.set(0));
+    }
+
+    #[test]
+    fn a_graph_built_over_two_cells_gets_every_gradient() {
+        // Cell 1: a = 3x, c = (a * 1) * 1. Cell 2: l = c + 2a.
+        // dl/dx = 3 (through c) + 6 (through 2a) = 9.
+        new_cell();
+        let x = Tensor::scalar(2.0).requires_grad_(true);
+        let a = &x * 3.0;
+        let c = &(&a * 1.0) * 1.0;
+        new_cell();
+        let l = &c + &(&a * 2.0);
+        l.backward();
+        assert_eq!(x.grad().unwrap().item(), 9.0);
+    }
+
+    #[test]
+    fn ops_of_one_counter_run_newest_first() {
+        // Within one cell the order is the sequence numbers' (PyTorch's): z = h + h * h with
+        // h = 2x, dz/dx = 2 (1 + 2h) = 2 + 8x = 26 at x = 3.
+        let x = Tensor::scalar(3.0).requires_grad_(true);
+        let h = &x * 2.0;
+        let z = &h + &(&h * &h);
+        z.backward();
+        assert_eq!(x.grad().unwrap().item(), 26.0);
     }
 }

@@ -60,7 +60,9 @@ static GENERATOR: Mutex<Option<Generator>> = Mutex::new(None);
 /// assert_eq!(Tensor::rand(&[2]).to_vec(), vec![0.49625659, 0.76822180]);
 /// ```
 pub fn manual_seed(seed: u64) {
-    *lock() = Some(Generator::new(seed));
+    let mut generator = lock();
+    *generator = Some(Generator::new(seed));
+    share_across_cells(generator.as_ref());
 }
 
 /// The seed the generator was last started from: `torch.initial_seed()`. Before any
@@ -84,7 +86,83 @@ fn lock() -> std::sync::MutexGuard<'static, Option<Generator>> {
 
 /// Runs `f` with the generator, creating it from the default seed on first use.
 fn with_generator<T>(f: impl FnOnce(&mut Generator) -> T) -> T {
-    f(lock().get_or_insert_with(|| Generator::new(DEFAULT_SEED)))
+    let mut generator = lock();
+    if let Some(shared) = shared_by_another_cell() {
+        *generator = Some(shared);
+    }
+    let result = f(generator.get_or_insert_with(|| Generator::new(DEFAULT_SEED)));
+    share_across_cells(generator.as_ref());
+    result
+}
+
+// ----- one generator for every notebook cell -------------------------------------------------
+//
+// evcxr builds each notebook cell as a library of its own, and each links its own copy of this
+// crate, with its own `GENERATOR`: without this, `manual_seed(0)` in one cell would leave the
+// next cell drawing from the default seed, where PyTorch continues the seeded stream. Inside the
+// kernel (evcxr starts it with EVCXR_IS_RUNTIME=1) the generator's whole state is therefore kept
+// in the process's environment, which every copy shares, after each call that uses it: about
+// 5 kB of text written per `rand`/`randn`/`manual_seed` call, a few microseconds, and no cost
+// outside the kernel. The process id in it keeps a child process from taking its parent's state.
+
+const SHARED_STATE: &str = "AUTOGRAD_CORE_GENERATOR_V1";
+
+fn in_notebook_kernel() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
+}
+
+fn share_across_cells(generator: Option<&Generator>) {
+    if let (true, Some(g)) = (in_notebook_kernel(), generator) {
+        std::env::set_var(SHARED_STATE, g.encode());
+    }
+}
+
+fn shared_by_another_cell() -> Option<Generator> {
+    if !in_notebook_kernel() {
+        return None;
+    }
+    Generator::decode(&std::env::var(SHARED_STATE).ok()?)
+}
+
+impl Generator {
+    /// `pid seed index normal-or-dash state...`, numbers in hex.
+    fn encode(&self) -> String {
+        let normal = self
+            .next_double_normal
+            .map_or("-".to_string(), |v| format!("{:x}", v.to_bits()));
+        let mut text = format!(
+            "{:x} {:x} {:x} {normal}",
+            std::process::id(),
+            self.seed,
+            self.engine.index
+        );
+        for word in self.engine.state {
+            text.push_str(&format!(" {word:x}"));
+        }
+        text
+    }
+
+    fn decode(text: &str) -> Option<Generator> {
+        let mut fields = text.split(' ');
+        let mut hex = || u64::from_str_radix(fields.next()?, 16).ok();
+        if hex()? != u64::from(std::process::id()) {
+            return None;
+        }
+        let (seed, index) = (hex()?, hex()? as usize);
+        let normal = match fields.next()? {
+            "-" => None,
+            bits => Some(f64::from_bits(u64::from_str_radix(bits, 16).ok()?)),
+        };
+        let mut state = [0u32; 624];
+        for word in state.iter_mut() {
+            *word = u32::from_str_radix(fields.next()?, 16).ok()?;
+        }
+        (fields.next().is_none() && index <= 624).then_some(Generator {
+            seed,
+            engine: Mt19937 { state, index },
+            next_double_normal: normal,
+        })
+    }
 }
 
 /// The 32-bit Mersenne Twister (Matsumoto and Nishimura 1998), as `std::mt19937`.
@@ -451,6 +529,33 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a notebook cell leaves in the environment, the next cell's copy of the crate
+    /// continues from: the same draws, the cached normal sample included.
+    #[test]
+    fn the_shared_state_continues_the_stream() {
+        let mut first = Generator::new(0);
+        (0..700).for_each(|_| drop(first.random())); // past one regeneration of the 624 words
+        first.next_double_normal = Some(-0.25);
+        let mut next = Generator::decode(&first.encode()).expect("decodes");
+        assert_eq!(next.seed, 0);
+        assert_eq!(next.next_double_normal, Some(-0.25));
+        let ours: Vec<u32> = (0..1000).map(|_| first.random()).collect();
+        let theirs: Vec<u32> = (0..1000).map(|_| next.random()).collect();
+        assert_eq!(ours, theirs);
+    }
+
+    /// A child process inherits the environment: it must not take its parent's generator.
+    #[test]
+    fn another_process_state_is_not_taken() {
+        let text = Generator::new(3).encode();
+        let (_, rest) = text.split_once(' ').unwrap();
+        let other = format!("{:x} {rest}", std::process::id() + 1);
+        assert!(Generator::decode(&other).is_none());
+        assert!(Generator::decode("garbage").is_none());
+        let one_word_short = &text[..text.rfind(' ').unwrap()];
+        assert!(Generator::decode(one_word_short).is_none());
+    }
 
     /// The reference MT19937 (mt19937ar.c): `init_genrand(5489)` then the 10000th output is
     /// 4123659995, as the C++ standard requires of `std::mt19937`.

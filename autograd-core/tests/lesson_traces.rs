@@ -7,8 +7,20 @@
 
 mod common;
 
+use std::sync::{Mutex, MutexGuard};
+
 use autograd_core::prelude::*;
 use common::{assert_bits, assert_close, floats, reference};
+
+/// The generator is global and the tests of a file run in parallel: each test that seeds it
+/// holds this for its whole run, or another test's draws land between its own.
+static GENERATOR: Mutex<()> = Mutex::new(());
+
+fn my_turn() -> MutexGuard<'static, ()> {
+    GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// `nn.MSELoss` and `optim.SGD` for `epochs` steps: the loss of each step.
 fn fit(model: &dyn Module, x: &Tensor, y: &Tensor, lr: f32, epochs: usize) -> Vec<f32> {
@@ -31,6 +43,7 @@ fn item(v: &serde_json::Value) -> f32 {
 
 #[test]
 fn lesson03_start_from_torch_rand() {
+    let _turn = my_turn();
     let r = reference("lesson03_rand_weight.json");
     manual_seed(0);
     let x = tensor!([1.0, 2.0, 3.0, 4.0, 6.0]);
@@ -62,6 +75,7 @@ fn lesson03_start_from_torch_rand() {
 
 #[test]
 fn lesson04_linear_from_its_seeded_weights() {
+    let _turn = my_turn();
     let r = reference("lesson04_linear_seeded.json");
     let x = tensor!([[1.0], [2.0], [3.0], [4.0], [6.0], [8.0]]);
     let y = tensor!([[2.0], [4.0], [6.0], [8.0], [11.0], [16.0]]);
@@ -78,6 +92,7 @@ fn lesson04_linear_from_its_seeded_weights() {
 
 #[test]
 fn lesson04_walkthrough_weight_before_and_after_each_step() {
+    let _turn = my_turn();
     let r = reference("lesson04_walkthrough.json");
     manual_seed(0);
     let model = nn::Linear::new(1, 1);
@@ -105,6 +120,7 @@ fn lesson04_walkthrough_weight_before_and_after_each_step() {
 
 #[test]
 fn lesson05_noisy_data_and_fits() {
+    let _turn = my_turn();
     let r = reference("lesson05_noisy.json");
     manual_seed(0);
     let x = Tensor::rand(&[100, 1]) * 20.0 - 10.0;
