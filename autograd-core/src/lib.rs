@@ -10,6 +10,7 @@
 //! - `ops/`: every op, its forward and its gradient rule side by side;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
+//! - [`data`]: `TensorDataset` and `DataLoader`, mini-batches in PyTorch's shuffled order;
 //! - `display.rs`: printing exactly as PyTorch prints;
 //!
 //! and, on top, the tools for notebooks:
@@ -33,6 +34,7 @@
 //! ```
 
 mod autograd;
+pub mod data;
 mod diagram;
 mod display;
 mod error;
@@ -93,6 +95,7 @@ macro_rules! tensor {
 /// let _opt = optim::SGD::new(model.parameters(), 0.01);
 /// ```
 pub mod prelude {
+    pub use crate::data::{DataLoader, TensorDataset};
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
     pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};

@@ -39,6 +39,7 @@
 //! | `optim.Adam(params, lr=1e-3, betas=(0.9, 0.999))` | `optim::Adam::new(params, 1e-3).betas(0.9, 0.999)` | the same |
 //! | `optimizer.step()`, `optimizer.zero_grad()` | the same | |
 //! | `torch.manual_seed(0)` | `manual_seed(0)` | |
+//! | `from torch.utils.data import DataLoader, TensorDataset`; `TensorDataset(x, y)`; `DataLoader(ds, batch_size=32, shuffle=True, drop_last=True)`; `for xb, yb in loader:`; `len(loader)` | `TensorDataset::new(&[&x, &y])`; `DataLoader::new(&ds, 32).shuffle(true).drop_last(true)`; `for [xb, yb] in &loader { ... }`; `loader.len()` | in the prelude; keyword arguments become builder methods; a batch is an array `[Tensor; N]` (PyTorch's collated list `[xb, yb]`) so the pattern `[xb, yb]` takes it apart; the order after `manual_seed` is PyTorch's, the global stream consumed as PyTorch's loader consumes it |
 //! | `a == b` (element-wise) | does not compile: compare `a.to_vec()` | Rust's `==` must return one `bool` |
 //! | errors (`RuntimeError: ...`) | a panic with PyTorch's sentence, the op and a hint; every panicking method has a `try_` twin returning `Result` | Rust has no exceptions; inside the notebook kernel panics print without a backtrace by themselves |
 //! | `from torch import ...` | `use autograd_core::prelude::*;` | the prelude shadows none of Rust's names (`Result` stays Rust's; the crate's alias is `autograd_core::Result`) |
