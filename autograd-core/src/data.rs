@@ -140,7 +140,8 @@ impl<const N: usize> TensorDataset<N> {
     }
 
     /// Sample `index`, row `index` of every tensor: `dataset[index]`. A negative index counts
-    /// from the end, as in PyTorch; one out of range panics with PyTorch's `IndexError` text.
+    /// from the end, as in PyTorch; one out of range panics with PyTorch's `IndexError` text
+    /// ([`TensorDataset::try_get`] returns it).
     ///
     /// ```
     /// use autograd_core::prelude::*;
@@ -151,15 +152,27 @@ impl<const N: usize> TensorDataset<N> {
     /// ```
     #[track_caller]
     pub fn get(&self, index: impl crate::Int) -> [Tensor; N] {
+        self.try_get(index).or_panic()
+    }
+
+    /// [`TensorDataset::get`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4])]);
+    /// let err = dataset.try_get(4).unwrap_err();
+    /// assert!(err.to_string().starts_with("index 4 is out of bounds for dimension 0 with size 4"));
+    /// ```
+    pub fn try_get(&self, index: impl crate::Int) -> Result<[Tensor; N]> {
         let (i, n) = (index.to_i64(), self.len() as i64);
         if i < -n || i >= n {
-            // `tensor[i]` in PyTorch (IndexError), not `select`'s RuntimeError
-            panic!(
+            // `tensor[i]` in PyTorch (an IndexError), not `select`'s RuntimeError
+            return Err(TensorError::Invalid(format!(
                 "index {i} is out of bounds for dimension 0 with size {n}\n  op: dataset.get({i})\n  \
                  hint: samples count from 0 to len() - 1; negative ones count from the end"
-            );
+            )));
         }
-        std::array::from_fn(|k| self.tensors[k].select(0, i))
+        Ok(std::array::from_fn(|k| self.tensors[k].select(0, i)))
     }
 
     /// The tensors themselves: `dataset.tensors`.
@@ -238,18 +251,31 @@ impl<const N: usize> DataLoader<N> {
     /// ```
     #[track_caller]
     pub fn new(dataset: &TensorDataset<N>, batch_size: usize) -> DataLoader<N> {
+        Self::try_new(dataset, batch_size).or_panic()
+    }
+
+    /// [`DataLoader::new`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4])]);
+    /// let err = DataLoader::try_new(&dataset, 0).unwrap_err();
+    /// assert!(err.to_string().starts_with("batch_size should be a positive integer value"));
+    /// ```
+    pub fn try_new(dataset: &TensorDataset<N>, batch_size: usize) -> Result<DataLoader<N>> {
         if batch_size == 0 {
-            panic!(
+            return Err(TensorError::Invalid(
                 "batch_size should be a positive integer value, but got batch_size=0\n  \
                  op: DataLoader::new\n  hint: the number of samples per step, e.g. 32"
-            );
+                    .to_string(),
+            ));
         }
-        DataLoader {
+        Ok(DataLoader {
             dataset: dataset.share(),
             batch_size,
             shuffle: false,
             drop_last: false,
-        }
+        })
     }
 
     /// Reshuffle at every epoch: `shuffle=True`. The order is PyTorch's for the same seed. As
@@ -266,16 +292,29 @@ impl<const N: usize> DataLoader<N> {
     /// assert_ne!(epoch1.to_vec(), epoch2.to_vec());   // a new order each epoch
     /// ```
     #[track_caller]
-    pub fn shuffle(mut self, shuffle: bool) -> DataLoader<N> {
+    pub fn shuffle(self, shuffle: bool) -> DataLoader<N> {
+        self.try_shuffle(shuffle).or_panic()
+    }
+
+    /// [`DataLoader::shuffle`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let empty = TensorDataset::new(&[&Tensor::zeros(&[0, 1])]);
+    /// let err = DataLoader::new(&empty, 2).try_shuffle(true).unwrap_err();
+    /// assert!(err.to_string().starts_with("num_samples should be a positive integer value"));
+    /// ```
+    pub fn try_shuffle(mut self, shuffle: bool) -> Result<DataLoader<N>> {
         if shuffle && self.dataset.is_empty() {
-            panic!(
+            return Err(TensorError::Invalid(
                 "num_samples should be a positive integer value, but got num_samples=0\n  \
                  op: DataLoader::shuffle(true) on an empty dataset\n  \
                  hint: a dataset with no samples has nothing to shuffle"
-            );
+                    .to_string(),
+            ));
         }
         self.shuffle = shuffle;
-        self
+        Ok(self)
     }
 
     /// Leave out the last batch if it is shorter than `batch_size`: `drop_last=True`.

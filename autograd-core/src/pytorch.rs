@@ -51,7 +51,7 @@
 //! `E0618` "expected function", `E0615` "attempted to take value of method", `E0608` "cannot
 //! index into a value of type `Tensor`", `E0277` with this crate's notes (a float is expected),
 //! `E0425` "cannot find value `retain_graph`", `E0369` "binary operation cannot be applied to
-//! type `Tensor`", `E0614` "type `{integer}` cannot be dereferenced".
+//! type `Tensor`", `E0614` "type `{integer}` cannot be dereferenced", `E0308` "mismatched types".
 //!
 //! Calling a model like a function:
 //! ```compile_fail,E0618
@@ -133,6 +133,14 @@
 //! use autograd_core::prelude::*;
 //! let x = tensor!(3.0);
 //! let y = &x ** 2; // x.pow(2.0)
+//! ```
+//!
+//! A batch taken apart as a tuple, Python's `for xb, yb in loader:` (a batch is an array):
+//! ```compile_fail,E0308
+//! use autograd_core::prelude::*;
+//! let x = Tensor::zeros(&[4, 1]);
+//! let loader = DataLoader::new(&TensorDataset::new(&[&x, &x]), 2);
+//! for (xb, yb) in &loader {} // for [xb, yb] in &loader
 //! ```
 //!
 //! And what must compile: the prelude leaves Rust's own `Result`.

@@ -219,6 +219,10 @@ fn bad_input_gets_pytorchs_messages() {
     })
     .starts_with("index 4 is out of bounds for dimension 0 with size 4"));
     assert!(message(|| {
+        TensorDataset::new(&[&Tensor::zeros(&[4])]).get(-5);
+    })
+    .starts_with("index -5 is out of bounds for dimension 0 with size 4"));
+    assert!(message(|| {
         TensorDataset::new(&[&tensor!(1.0)]);
     })
     .starts_with("dimension specified as 0 but tensor has no dimensions"));
