@@ -933,6 +933,116 @@ def lesson06_mlp() -> dict:
     return out
 
 
+# ------------------------------------------------------------------------------ data loading
+
+LOADER_SEEDS = [0, 42]
+LOADER_SIZES = [10, 100]
+LOADER_BATCH_SIZES = [3, 32]
+LOADER_EPOCHS = 3
+
+
+def loader_epochs(loader) -> list[list[list[int]]]:
+    """The sample indices of every batch of LOADER_EPOCHS epochs (the dataset is arange(n))."""
+    return [[xb.tolist() for (xb,) in loader] for _ in range(LOADER_EPOCHS)]
+
+
+def data_loader() -> dict:
+    from torch.utils.data import DataLoader, TensorDataset
+
+    cases = {}
+    for seed in LOADER_SEEDS:
+        for n in LOADER_SIZES:
+            for batch_size in LOADER_BATCH_SIZES:
+                for shuffle in [False, True]:
+                    for drop_last in [False, True]:
+                        torch.manual_seed(seed)
+                        dataset = TensorDataset(torch.arange(n))
+                        loader = DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
+                        name = f"seed{seed}_n{n}_bs{batch_size}_shuffle{int(shuffle)}_droplast{int(drop_last)}"
+                        cases[name] = {
+                            "seed": seed,
+                            "n": n,
+                            "batch_size": batch_size,
+                            "shuffle": shuffle,
+                            "drop_last": drop_last,
+                            "len": len(loader),
+                            "epochs": loader_epochs(loader),
+                            "rand_after": floats(torch.rand(2)),
+                        }
+
+    # iter() draws the base seed at once, the sampler its seed only at the first batch
+    torch.manual_seed(0)
+    loader = DataLoader(TensorDataset(torch.arange(10)), batch_size=4, shuffle=True)
+    it = iter(loader)
+    between = floats(torch.rand(1))
+    lazy = {"rand_between": between, "batches": [xb.tolist() for (xb,) in it], "rand_after": floats(torch.rand(1))}
+
+    # a training loop's real order: data, model init, then epochs of shuffled mini-batches,
+    # with a draw inside the loop (as dropout would) and one after each epoch
+    training = {}
+    for seed in LOADER_SEEDS:
+        torch.manual_seed(seed)
+        X = torch.rand(100, 1) * 10
+        Y = 2 * X + 1 + torch.randn(100, 1)
+        idx = torch.arange(100)
+        model = nn.Linear(1, 1)
+        init = {"weight": floats(model.weight), "bias": floats(model.bias)}
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.MSELoss()
+        loader = DataLoader(TensorDataset(X, Y, idx), batch_size=32, shuffle=True)
+        batches, losses, inside, after_epoch = [], [], [], []
+        for _ in range(LOADER_EPOCHS):
+            for xb, yb, ib in loader:
+                batches.append(ib.tolist())
+                inside.append(f32(torch.rand(())))
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                losses.append(f32(loss))
+            after_epoch.append(floats(torch.randn(3)))
+        training[str(seed)] = {
+            "x": floats(X),
+            "y": floats(Y),
+            "init": init,
+            "batches": batches,
+            "rand_inside": inside,
+            "randn_after_epoch": after_epoch,
+            "loss": losses,
+            "weight": floats(model.weight),
+            "bias": floats(model.bias),
+        }
+
+    return {
+        "program": (
+            "cases: torch.manual_seed(seed); loader = DataLoader(TensorDataset(torch.arange(n)), "
+            "batch_size=..., shuffle=..., drop_last=...); 3 epochs of `for (xb,) in loader`; then "
+            "torch.rand(2). lazy: torch.manual_seed(0); it = iter(DataLoader(TensorDataset("
+            "torch.arange(10)), batch_size=4, shuffle=True)); torch.rand(1); the batches of it; "
+            "torch.rand(1). training.<seed>: torch.manual_seed(seed); X = torch.rand(100,1)*10; "
+            "Y = 2*X + 1 + torch.randn(100,1); model = nn.Linear(1,1); SGD lr 0.01; MSELoss; "
+            "DataLoader(TensorDataset(X, Y, torch.arange(100)), batch_size=32, shuffle=True); 3 "
+            "epochs, each batch: torch.rand(()) then forward, backward, step, zero_grad; after "
+            "each epoch torch.randn(3)."
+        ),
+        "fields": (
+            "cases.<name>: len(loader), epochs[e][b] = the sample indices of batch b of epoch e, "
+            "rand_after = torch.rand(2) after the 3 epochs. lazy: rand_between (drawn between "
+            "iter() and the first batch), batches, rand_after. training.<seed>: x, y, the Linear's "
+            "init, batches (sample indices, every step of the 3 epochs), rand_inside (one per "
+            "step), randn_after_epoch, loss per step, final weight and bias."
+        ),
+        "draw_order": (
+            "per iter(loader): base_seed = torch.empty((), dtype=torch.int64).random_() at once "
+            "(random64() % 2^63: two 32-bit draws); if shuffle, at the first next(): seed = the "
+            "same draw, then torch.randperm(n, generator=torch.Generator().manual_seed(seed))."
+        ),
+        "cases": cases,
+        "lazy": lazy,
+        "training": training,
+    }
+
+
 INTERNAL = {"draws_default": lambda: draws([0, 42])}
 
 # ------------------------------------------------------------------------------ the registry
@@ -971,6 +1081,7 @@ FILES = {
     "lesson05_noisy.json": lesson05_noisy,
     "lesson06_mlp.json": lesson06_mlp,
     "lesson07_neuron.json": lesson07_neuron,
+    "data_loader.json": data_loader,
 }
 
 

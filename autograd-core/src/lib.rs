@@ -13,6 +13,7 @@
 //!   [`Function`] for ops of your own;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
+//! - [`data`]: `TensorDataset` and `DataLoader`, mini-batches in PyTorch's shuffled order;
 //! - `display.rs`: printing exactly as PyTorch prints;
 //!
 //! beneath them, speed only, which a first reading can skip:
@@ -82,6 +83,7 @@
 
 mod autograd;
 mod broadcast;
+pub mod data;
 mod diagram;
 mod display;
 mod error;
@@ -141,6 +143,7 @@ macro_rules! tensor {
 /// let _opt = optim::SGD::new(model.parameters(), 0.01);
 /// ```
 pub mod prelude {
+    pub use crate::data::{DataLoader, TensorDataset};
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
     pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};

@@ -39,6 +39,7 @@
 //! | `optim.Adam(params, lr=1e-3, betas=(0.9, 0.999))` | `optim::Adam::new(params, 1e-3).betas(0.9, 0.999)` | the same |
 //! | `optimizer.step()`, `optimizer.zero_grad()` | the same | |
 //! | `torch.manual_seed(0)` | `manual_seed(0)` | |
+//! | `from torch.utils.data import DataLoader, TensorDataset`; `TensorDataset(x, y)`; `DataLoader(ds, batch_size=32, shuffle=True, drop_last=True)`; `for xb, yb in loader:`; `len(loader)` | `TensorDataset::new(&[&x, &y])`; `DataLoader::new(&ds, 32).shuffle(true).drop_last(true)`; `for [xb, yb] in &loader { ... }`; `loader.len()` | in the prelude; keyword arguments become builder methods; a batch is an array `[Tensor; N]` (PyTorch's collated list `[xb, yb]`) so the pattern `[xb, yb]` takes it apart; the order after `manual_seed` is PyTorch's, the global stream consumed as PyTorch's loader consumes it |
 //! | `a == b` (element-wise) | does not compile: compare `a.to_vec()` | Rust's `==` must return one `bool` |
 //! | errors (`RuntimeError: ...`) | a panic with PyTorch's sentence, the op and a hint; every panicking method has a `try_` twin returning `Result` | Rust has no exceptions; inside the notebook kernel panics print without a backtrace by themselves |
 //! | `from torch import ...` | `use autograd_core::prelude::*;` | the prelude shadows none of Rust's names (`Result` stays Rust's; the crate's alias is `autograd_core::Result`) |
@@ -50,7 +51,7 @@
 //! `E0618` "expected function", `E0615` "attempted to take value of method", `E0608` "cannot
 //! index into a value of type `Tensor`", `E0277` with this crate's notes (a float is expected),
 //! `E0425` "cannot find value `retain_graph`", `E0369` "binary operation cannot be applied to
-//! type `Tensor`", `E0614` "type `{integer}` cannot be dereferenced".
+//! type `Tensor`", `E0614` "type `{integer}` cannot be dereferenced", `E0308` "mismatched types".
 //!
 //! Calling a model like a function:
 //! ```compile_fail,E0618
@@ -132,6 +133,14 @@
 //! use autograd_core::prelude::*;
 //! let x = tensor!(3.0);
 //! let y = &x ** 2; // x.pow(2.0)
+//! ```
+//!
+//! A batch taken apart as a tuple, Python's `for xb, yb in loader:` (a batch is an array):
+//! ```compile_fail,E0308
+//! use autograd_core::prelude::*;
+//! let x = Tensor::zeros(&[4, 1]);
+//! let loader = DataLoader::new(&TensorDataset::new(&[&x, &x]), 2);
+//! for (xb, yb) in &loader {} // for [xb, yb] in &loader
 //! ```
 //!
 //! And what must compile: the prelude leaves Rust's own `Result`.

@@ -392,14 +392,31 @@ fn normal_fill_16(data: &mut [f32; 16], mean: f32, std: f32, kernel: Kernel) {
 
 /// `torch.randperm(n)` on the CPU: a Fisher-Yates shuffle of `0..n`, drawn as PyTorch draws it.
 pub(crate) fn randperm(n: usize) -> Vec<usize> {
-    // PyTorch keeps its original shuffle "for small n" and switches above 2^32 / 20
-    with_generator(|g| {
-        if (n as u64) < u64::from(u32::MAX / 20) {
-            swap_shuffle(g, n)
-        } else {
-            inside_out_shuffle(g, n)
-        }
-    })
+    with_generator(|g| shuffle(g, n))
+}
+
+/// The shuffle PyTorch picks for `n`: its original one "for small n", the inside-out one from
+/// 2^32 / 20 on.
+fn shuffle(g: &mut Generator, n: usize) -> Vec<usize> {
+    if (n as u64) < u64::from(u32::MAX / 20) {
+        swap_shuffle(g, n)
+    } else {
+        inside_out_shuffle(g, n)
+    }
+}
+
+/// `int(torch.empty((), dtype=torch.int64).random_())`: one value in [0, 2^63) from the global
+/// generator. ATen's `random_()` without bounds on int64 is `uniform_int_distribution<int64_t>`:
+/// `random64() % (INT64_MAX + 1)`, so two 32-bit draws with the top bit cleared. The data loader
+/// draws it twice per shuffled epoch (its `_base_seed`, then `RandomSampler`'s seed).
+pub(crate) fn random_int64() -> u64 {
+    with_generator(|g| g.random64() % (1 << 63))
+}
+
+/// `torch.randperm(n, generator=g)` where `g = torch.Generator(); g.manual_seed(seed)`: a
+/// private generator, so the global stream is not touched (what `RandomSampler` does).
+pub(crate) fn randperm_seeded(n: usize, seed: u64) -> Vec<usize> {
+    shuffle(&mut Generator::new(seed), n)
 }
 
 /// Position `i` swaps with `i + random() % (n - i)`, for i in 0..n-1.
@@ -535,7 +552,10 @@ mod tests {
     #[test]
     fn the_shared_state_continues_the_stream() {
         let mut first = Generator::new(0);
-        (0..700).for_each(|_| drop(first.random())); // past one regeneration of the 624 words
+        // Past one regeneration of the 624 words.
+        for _ in 0..700 {
+            first.random();
+        }
         first.next_double_normal = Some(-0.25);
         let mut next = Generator::decode(&first.encode()).expect("decodes");
         assert_eq!(next.seed, 0);

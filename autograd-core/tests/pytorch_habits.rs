@@ -493,6 +493,49 @@ fn methods_take_numbers_like_the_operators() {
     assert_eq!(w.grad().unwrap().item(), 3.0);
 }
 
+// ----- mini-batches ------------------------------------------------------------------------------
+
+#[test]
+fn data_loader_reads_like_torch_utils_data() {
+    // from torch.utils.data import DataLoader, TensorDataset
+    // torch.manual_seed(0)
+    manual_seed(0);
+    // x = torch.arange(10.).reshape(10, 1); y = 2 * x
+    let x = Tensor::arange(0.0, 10.0, 1.0).reshape(&[10, 1]);
+    let y = 2.0 * &x;
+    // ds = TensorDataset(x, y); len(ds) -> 10; ds[3] -> (tensor([3.]), tensor([6.]))
+    let ds = TensorDataset::new(&[&x, &y]);
+    assert_eq!(ds.len(), 10);
+    let [x3, y3] = ds.get(3);
+    assert_eq!(
+        (x3.to_string(), y3.to_string()),
+        ("tensor([3.])".into(), "tensor([6.])".into())
+    );
+    // loader = DataLoader(ds, batch_size=3, shuffle=True, drop_last=True); len(loader) -> 3
+    let loader = DataLoader::new(&ds, 3).shuffle(true).drop_last(true);
+    assert_eq!(loader.len(), 3);
+    // for xb, yb in loader: print(xb.flatten().tolist())
+    //   -> [6.0, 7.0, 1.0]  [4.0, 2.0, 0.0]  [9.0, 8.0, 3.0]   (torch 2.15; [5.] is dropped)
+    let mut seen = vec![];
+    for [xb, yb] in &loader {
+        assert_eq!(yb.to_vec(), (2.0 * &xb).to_vec());
+        seen.push(xb.to_vec());
+    }
+    let expected = vec![
+        vec![6.0, 7.0, 1.0],
+        vec![4.0, 2.0, 0.0],
+        vec![9.0, 8.0, 3.0],
+    ];
+    assert_eq!(seen, expected);
+    // DataLoader(ds, batch_size=0) -> ValueError: batch_size should be a positive integer value, ...
+    let message = panic_message(|| {
+        DataLoader::new(&ds, 0);
+    });
+    assert!(
+        message.starts_with("batch_size should be a positive integer value, but got batch_size=0")
+    );
+}
+
 // ----- the prelude shadows nothing of Rust's -----------------------------------------------------
 
 fn parse(s: &str) -> Result<f32, String> {
