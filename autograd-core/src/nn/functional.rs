@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 
-use crate::autograd::{sum_to, Op, Saved};
+use crate::autograd::{is_grad_enabled, sum_to, Op, Saved};
 use crate::broadcast::broadcast_shapes;
 use crate::error::{torch_size, OrPanic, Result, TensorError};
-use crate::kernels::{map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
+use crate::kernels::{dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
 use crate::nn::Reduction;
 use crate::tensor::Tensor;
 
@@ -76,7 +76,11 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         Some(b) if one_pass => {
             let w = weight.data().first().copied().unwrap();
             let b = b.data().first().copied().unwrap();
-            rows(&input.data()).mapv(|x| (0.0 + x * w) + b)
+            // `map`, not ndarray's `mapv`, which the compiler does not vectorise.
+            let x = input.data();
+            map(&x, |x| (0.0 + x * w) + b)
+                .into_shape_with_order((x.len(), 1))
+                .unwrap()
         }
         _ => matmul_2d(rows(&input.data()), rows(&weight.data()).t()),
     };
@@ -100,21 +104,47 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         (_, false) => "SqueezeBackward4",
     };
     let (x, w) = (Saved::new(input, name), Saved::new(weight, name));
+    let x_for_both = x.clone();
     // dL/dx = G W,  dL/dW = G^T x,  dL/db = sum of G over the batch
-    let op = Op::new(name, data)
-        .input(input, move |g| {
-            let dx = matmul_2d(rows(g), rows(&*w.value()?));
-            Ok(dx.into_shape_with_order(IxDyn(&x_shape)).unwrap())
-        })
-        .input(weight, move |g| {
-            Ok(matmul_2d(rows(g).t(), rows(&*x.value()?)).into_dyn())
-        });
+    let grad_x = move |g: &ArrayD<f32>| {
+        let dx = matmul_2d(rows(g), rows(&*w.value()?));
+        Ok(dx.into_shape_with_order(IxDyn(&x_shape)).unwrap())
+    };
+    let grad_w = move |g: &ArrayD<f32>| Ok(matmul_2d(rows(g).t(), rows(&*x.value()?)).into_dyn());
+    let op = Op::new(name, data);
+    let needs_grad = |t: &Tensor| t.requires_grad() && is_grad_enabled();
     Ok(match bias {
+        // The one-number layer, both parameters learning: one rule for all three inputs, so
+        // that dL/dW and dL/db come from one pass over G and x (`dot_and_sum`, the same bits
+        // as the two sums apart) instead of two passes over G.
+        Some(b) if one_pass && needs_grad(weight) && needs_grad(b) => {
+            let (b_shape, x_needs_grad) = (b.data().raw_dim(), needs_grad(input));
+            let rule = move |g: &ArrayD<f32>| -> Result<Vec<Option<ArrayD<f32>>>> {
+                let dx = if x_needs_grad { Some(grad_x(g)?) } else { None };
+                let x = x_for_both.value()?;
+                let (dw, db) = match (g.as_slice(), x.as_slice()) {
+                    (Some(gs), Some(xs)) if gs.len() >= 16 => {
+                        let (dw, db) = dot_and_sum(gs, xs);
+                        let dw = ArrayD::from_elem(IxDyn(&[1, 1]), dw);
+                        (dw, ArrayD::from_elem(b_shape.clone(), db))
+                    }
+                    _ => (
+                        matmul_2d(rows(g).t(), rows(&x)).into_dyn(),
+                        sum_to(g, b_shape.slice()),
+                    ),
+                };
+                Ok(vec![dx, Some(dw), Some(db)])
+            };
+            op.inputs_with_joint_rule(&[input, weight, b], Box::new(rule))
+        }
         Some(b) => {
             let b_shape = b.data().raw_dim();
-            op.input(b, move |g| Ok(sum_to(g, b_shape.slice())))
+            let grad_b = move |g: &ArrayD<f32>| Ok(sum_to(g, b_shape.slice()));
+            op.input(input, grad_x)
+                .input(weight, grad_w)
+                .input(b, grad_b)
         }
-        None => op,
+        None => op.input(input, grad_x).input(weight, grad_w),
     }
     .build())
 }
@@ -195,4 +225,61 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
         .input(input, move |g| Ok(grad_input(g)))
         .input(target, move |g| Ok(-grad_target(g)))
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{linear, mse_loss};
+    use crate::nn::Reduction;
+    use crate::prelude::*;
+
+    /// The one-number `Linear` (one pass forward, one shared pass for both parameter gradients)
+    /// gives the bits of the same step through the general ops (`matmul`, `+`, their own rules),
+    /// for sizes around the 8-lane blocks and the 16-number threshold.
+    #[test]
+    fn one_number_linear_gives_the_bits_of_the_general_ops() {
+        let bits = |t: &Tensor| t.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for n in [1, 7, 15, 16, 17, 100, 1001] {
+            manual_seed(n as u64);
+            let (x, y) = (Tensor::randn(&[n, 1]), Tensor::randn(&[n, 1]));
+            let (x1, x2) = (
+                x.detach().requires_grad_(true),
+                x.detach().requires_grad_(true),
+            );
+            let w = Tensor::randn(&[1, 1]).requires_grad_(true);
+            let b = Tensor::randn(&[1]).requires_grad_(true);
+            let l = mse_loss(&linear(&x1, &w, Some(&b)), &y, Reduction::Mean);
+            l.backward();
+            let (w2, b2) = (
+                w.detach().requires_grad_(true),
+                b.detach().requires_grad_(true),
+            );
+            let l2 = mse_loss(&(&x2.matmul(&w2.t()) + &b2), &y, Reduction::Mean);
+            l2.backward();
+            assert_eq!(
+                bits(&x1.grad().unwrap()),
+                bits(&x2.grad().unwrap()),
+                "dx, n = {n}"
+            );
+            assert_eq!(bits(&l), bits(&l2), "loss, n = {n}");
+            assert_eq!(
+                bits(&w.grad().unwrap()),
+                bits(&w2.grad().unwrap()),
+                "dw, n = {n}"
+            );
+            assert_eq!(
+                bits(&b.grad().unwrap()),
+                bits(&b2.grad().unwrap()),
+                "db, n = {n}"
+            );
+            // Only the bias learns (a frozen weight): its gradient alone, the same bits.
+            let b3 = b.detach().requires_grad_(true);
+            mse_loss(&linear(&x, &w.detach(), Some(&b3)), &y, Reduction::Mean).backward();
+            assert_eq!(
+                bits(&b3.grad().unwrap()),
+                bits(&b.grad().unwrap()),
+                "db alone, n = {n}"
+            );
+        }
+    }
 }
