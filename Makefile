@@ -31,15 +31,21 @@ figures:
 # make bench        time one training step of autograd-core (bench/README.md)
 # make bench-torch  the same cases in PyTorch and NumPy, side by side with the Rust numbers
 #                   (needs torch: BENCH_PYTHON=path/to/venv/bin/python, see bench/README.md)
+# make bench-peers  one table: autograd-core, candle, burn (bench/peers, built on first use),
+#                   PyTorch, NumPy and the memory-bandwidth limit, all from the same run
 BENCH_PYTHON ?= .venv-bench/bin/python
 
-.PHONY: bench bench-torch
+.PHONY: bench bench-torch bench-peers
 
 bench:
 	cargo bench -p autograd-core --bench training_step
 
 bench-torch:
 	$(BENCH_PYTHON) bench/compare_torch.py --with-rust
+
+bench-peers:
+	cargo build --release --manifest-path bench/peers/Cargo.toml
+	$(BENCH_PYTHON) bench/compare_torch.py --with-peers
 
 # make kit           the classroom kit in kit/: student copies without solutions, HTML exports,
 #                    index.html (scripts/make_kit.py; README "For teachers")
