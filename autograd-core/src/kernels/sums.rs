@@ -151,43 +151,26 @@ pub(crate) fn dot_columns(m: &[f32], n: usize, b: &[f32]) -> Vec<f32> {
 }
 
 simd_fn! {
-/// `d_i = f(a_i, b_i)` and `sum_i g(d_i)` in one pass, for 16 numbers or more: the `d` and the
-/// same bits as `sum_map(d, g)`. The MSE loss, `d = x - y` and the sum of `d^2`, uses it.
-pub(crate) fn zip_map_sum(
+/// `sum_i g(f(a_i, b_i))` in one pass over two slices of 16 numbers or more, without storing
+/// the `f(a_i, b_i)`: the same bits as `sum_map` of the array of them. The MSE loss, the sum of
+/// `(x - y)^2`, uses it: a read of `x` and `y`, and nothing written.
+pub(crate) fn zip_sum(
     a: &[f32],
     b: &[f32],
     f: impl Fn(f32, f32) -> f32,
     g: impl Fn(f32) -> f32,
-) -> (Vec<f32>, f32) {
+) -> f32 {
     debug_assert!(a.len() == b.len() && a.len() >= 16);
-    // `d` is computed a chunk at a time into a buffer on the stack (in the L1 cache), then
-    // appended: no zero-filled `d` written twice (at a million numbers that was one more pass
-    // over 4 MB, 7% of a Linear step). A chunk is a whole number of blocks of eight, so `d_k`
-    // still goes into running sum `k % 8`, as in `sum_map`.
-    const CHUNK: usize = 256;
-    let mut d = Vec::with_capacity(a.len());
     let mut sums = [0.0f32; 8];
-    for (a, b) in a.chunks(CHUNK).zip(b.chunks(CHUNK)) {
-        let mut out = [0.0f32; CHUNK];
-        let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
-        let tail = a_blocks.remainder().iter().zip(b_blocks.remainder());
-        for ((a, b), out) in a_blocks.zip(b_blocks).zip(out.chunks_exact_mut(8)) {
-            let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
-            let out: &mut [f32; 8] = out.try_into().unwrap();
-            for i in 0..8 {
-                out[i] = f(a[i], b[i]);
-                sums[i] += g(out[i]);
-            }
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_blocks.remainder().iter().zip(b_blocks.remainder());
+    for (a, b) in a_blocks.zip(b_blocks) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        for i in 0..8 {
+            sums[i] += g(f(a[i], b[i]));
         }
-        let whole = a.len() / 8 * 8;
-        for (out, (&a, &b)) in out[whole..].iter_mut().zip(tail) {
-            *out = f(a, b);
-        }
-        d.extend_from_slice(&out[..a.len()]);
     }
-    let tail_start = a.len() / 8 * 8;
-    let sum = combine_running_sums(sums, d[tail_start..].iter().map(|&d| g(d)));
-    (d, sum)
+    combine_running_sums(sums, tail.map(|(&a, &b)| g(f(a, b))))
 }
 }
 
@@ -209,7 +192,7 @@ fn combine_running_sums(sums: [f32; 8], tail: impl Iterator<Item = f32>) -> f32 
 mod tests {
     use ndarray::{Array1, Array2, ArrayD, Axis};
 
-    use super::{dot, dot_and_sum, dot_columns, sum_all, sum_along, sum_map, zip_map_sum};
+    use super::{dot, dot_and_sum, dot_columns, sum_all, sum_along, sum_map, zip_sum};
 
     #[test]
     fn fused_sums_give_the_bits_of_summing_the_stored_terms() {
@@ -245,9 +228,8 @@ mod tests {
                 assert_eq!(bits(sum), bits(dot(&column, ys)), "n = {n}, column {j}");
             }
             if n >= 16 {
-                let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, square);
+                let sum = zip_sum(xs, ys, |a, b| a - b, square);
                 let expected = &a - &b;
-                assert_eq!(d, expected.as_slice().unwrap());
                 assert_eq!(bits(sum), bits(sum_all(&expected.mapv(square))), "n = {n}");
             }
         }

@@ -8,7 +8,7 @@ use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 use crate::autograd::{is_grad_enabled, sum_to, Op, Saved};
 use crate::broadcast::broadcast_shapes;
 use crate::error::{torch_size, OrPanic, Result, TensorError};
-use crate::kernels::{dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
+use crate::kernels::{dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map, zip_sum};
 use crate::nn::Reduction;
 use crate::tensor::Tensor;
 
@@ -149,21 +149,16 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
     .build())
 }
 
-/// `d = input - target` (broadcast) and the sum of `d^2`: one pass over the numbers when both
-/// have the same shape and 16 numbers or more (the usual case), the same bits either way.
-fn diff_and_sum_of_squares(input: &Tensor, target: &Tensor) -> Result<(ArrayD<f32>, f32)> {
-    {
-        let (a, b) = (input.data(), target.data());
-        if let (true, Some(xs), Some(ys)) = (a.shape() == b.shape(), a.as_slice(), b.as_slice()) {
-            if xs.len() >= 16 {
-                let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, |d| d * d);
-                return Ok((ArrayD::from_shape_vec(a.raw_dim(), d).unwrap(), sum));
-            }
-        }
-    }
-    let diff = zip_broadcast("mse_loss", &input.data(), &target.data(), |a, b| a - b)?;
-    let sum = sum_map(&diff, |d| d * d);
-    Ok((diff, sum))
+/// `d = input - target`, broadcast: the numbers the loss and its gradient are made of.
+fn diff(input: &ArrayD<f32>, target: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+    zip_broadcast("mse_loss", input, target, |a, b| a - b)
+}
+
+/// The two inputs as slices of 16 numbers or more when they have the same shape and are stored
+/// row by row (the usual case): then the loss and its gradient are single passes over them.
+fn same_shape_slices<'a>(a: &'a ArrayD<f32>, b: &'a ArrayD<f32>) -> Option<(&'a [f32], &'a [f32])> {
+    let slices = (a.as_slice()?, b.as_slice()?);
+    (a.shape() == b.shape() && slices.0.len() >= 16).then_some(slices)
 }
 
 static WARNED_BROADCAST: AtomicBool = AtomicBool::new(false);
@@ -190,7 +185,7 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Tensor
 /// ```
 pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
     let (input_shape, target_shape) = (input.shape(), target.shape());
-    broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
+    let shape = broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
     if input_shape != target_shape && !WARNED_BROADCAST.swap(true, Ordering::Relaxed) {
         eprintln!(
             "UserWarning: Using a target size ({}) that is different to the input size ({}). \
@@ -199,31 +194,51 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
             torch_size(&input_shape)
         );
     }
-    let (diff, sum_of_squares) = diff_and_sum_of_squares(input, target)?;
-    let n = diff.len();
-    let data = match reduction {
-        Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_of_squares / n as f32),
-        Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_of_squares),
-        Reduction::None => diff.mapv(|d| d * d),
+    // The number of squared differences: the size of the broadcast shape.
+    let n: usize = shape.iter().product();
+    let data = {
+        let (a, b) = (input.data(), target.data());
+        let sum_of_squares = || -> Result<f32> {
+            // One read of both, nothing written: `d` is not kept (backward makes it again).
+            Ok(match same_shape_slices(&a, &b) {
+                Some((xs, ys)) => zip_sum(xs, ys, |a, b| a - b, |d| d * d),
+                None => sum_map(&diff(&a, &b)?, |d| d * d),
+            })
+        };
+        match reduction {
+            Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_of_squares()? / n as f32),
+            Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_of_squares()?),
+            Reduction::None => diff(&a, &b)?.mapv(|d| d * d),
+        }
     };
     // l = mean((x - y)^2);  dl/dx = 2/n (x - y),  dl/dy = -2/n (x - y)
     let norm = match reduction {
         Reduction::Mean => (2.0 / n as f64) as f32,
         _ => 2.0,
     };
-    let grad_input = move |g: &ArrayD<f32>| -> ArrayD<f32> {
+    // As PyTorch, the rule keeps the input and the target (not a copy of x - y): changing
+    // either in place before backward is an error, and the forward pass writes nothing.
+    let name = "MseLossBackward0";
+    let (x, y) = (Saved::new(input, name), Saved::new(target, name));
+    let grad_input = move |g: &ArrayD<f32>| -> Result<ArrayD<f32>> {
+        let (a, b) = (x.value()?, y.value()?);
         if g.len() == 1 {
             // The usual case: `g` is the gradient of a mean or a sum, one number.
             let g = g.first().copied().unwrap();
-            return map(&diff, |d| norm * d * g);
+            if a.shape() == b.shape() {
+                return Ok(zip_map(&a, &b, |a, b| norm * (a - b) * g));
+            }
+            return Ok(map(&diff(&a, &b)?, |d| norm * d * g));
         }
-        Zip::from(&diff).and(g).map_collect(|&d, &g| norm * d * g)
+        Ok(Zip::from(&diff(&a, &b)?)
+            .and(g)
+            .map_collect(|&d, &g| norm * d * g))
     };
     let grad_input = std::rc::Rc::new(grad_input);
     let grad_target = grad_input.clone();
-    Ok(Op::new("MseLossBackward0", data)
-        .input(input, move |g| Ok(grad_input(g)))
-        .input(target, move |g| Ok(-grad_target(g)))
+    Ok(Op::new(name, data)
+        .input(input, move |g| grad_input(g))
+        .input(target, move |g| Ok(-grad_target(g)?))
         .build())
 }
 
