@@ -2,7 +2,7 @@
 //! steps on the same data from the same initial weights, in one process, one thread each.
 //!
 //! ```text
-//! cargo run --release -- [--quick] [--tsv] [FILTER...]    # in bench/peers
+//! cargo run --release -- [--quick] [--tsv] [--only=LIB] [FILTER...]    # in bench/peers
 //! make bench-peers                                          # this, then PyTorch and NumPy: one table
 //! ```
 //!
@@ -256,6 +256,8 @@ fn main() {
     let flag = |f: &str| args.iter().any(|a| a == f);
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let settings = Settings::new(flag("--quick"));
+    // `--only=burn`: time one library (e.g. under a profiler); the check still runs them all.
+    let only = args.iter().find_map(|a| a.strip_prefix("--only="));
 
     println!(
         "autograd-core, candle {}, burn {}, 1 thread; losses checked over {CHECK_STEPS} steps \
@@ -309,7 +311,8 @@ fn main() {
         }
         let mut cells = Vec::new();
         for (lib, runner) in LIBS.iter().zip(&mut runners) {
-            let cell = runner.as_mut().map(|runner| {
+            let timed = only.is_none_or(|only| only == *lib);
+            let cell = runner.as_mut().filter(|_| timed).map(|runner| {
                 let median = (runner.time)(&settings);
                 tsv.push(format!("TSV\t{name}\t{lib}\t{}", median.as_nanos()));
                 median
