@@ -34,9 +34,11 @@ figures:
 # make reference    rewrite PyTorch's traces in autograd-core/tests/reference/ with the pinned
 #                   torch of bench/requirements.txt (scripts/make_reference.py; make test never
 #                   needs torch: the traces are committed)
+# make bench-peers  one table: autograd-core, candle, burn (bench/peers, built on first use),
+#                   PyTorch, NumPy and the memory-bandwidth limit, all from the same run
 BENCH_PYTHON ?= .venv-bench/bin/python
 
-.PHONY: bench bench-torch reference
+.PHONY: bench bench-torch bench-peers reference
 
 bench:
 	cargo bench -p autograd-core --bench training_step
@@ -46,6 +48,10 @@ bench-torch:
 
 reference:
 	$(BENCH_PYTHON) scripts/make_reference.py
+
+bench-peers:
+	cargo build --release --manifest-path bench/peers/Cargo.toml
+	$(BENCH_PYTHON) bench/compare_torch.py --with-peers
 
 # make kit           the classroom kit in kit/: student copies without solutions, HTML exports,
 #                    index.html (scripts/make_kit.py; README "For teachers")

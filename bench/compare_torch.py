@@ -3,10 +3,14 @@
 Runs the cases of `autograd-core/benches/training_step.rs` in PyTorch (eager, one thread) and
 the linear cases as a hand-written NumPy loop, and prints the median time per step. With
 `--with-rust` it first runs the Rust benchmark (`cargo bench`) and prints both in one table
-with the ratios, all measured in the same run.
+with the ratios, all measured in the same run. With `--with-peers` it runs the peers benchmark
+instead (`bench/peers`: autograd-core, candle and burn in one process, their losses checked
+against each other) and prints one table of all five, with the memory-bandwidth limit measured
+in the same run.
 
     python bench/compare_torch.py                # PyTorch and NumPy only
     python bench/compare_torch.py --with-rust    # plus the Rust benchmark, side by side
+    python bench/compare_torch.py --with-peers   # plus autograd-core, candle and burn (make bench-peers)
     python bench/compare_torch.py --quick        # shorter measurements
 
 Set-up (once; torch is large): see bench/README.md, or
@@ -150,7 +154,7 @@ def numpy_fused(n):
 
 
 def run_rust(quick):
-    """Runs the Rust benchmark; returns {case: seconds per step}."""
+    """Runs the Rust benchmark; returns {case: {"ours": seconds per step}}."""
     cmd = ["cargo", "bench", "-p", "autograd-core", "--bench", "training_step", "--", "--tsv"]
     if quick:
         cmd.append("--quick")
@@ -161,8 +165,26 @@ def run_rust(quick):
     for line in out.splitlines():
         if line.startswith("TSV\t"):
             _, name, ns = line.split("\t")
-            rust[name] = int(ns) * 1e-9
+            rust[name] = {"ours": int(ns) * 1e-9}
     return rust
+
+
+def run_peers(quick, filters):
+    """Runs bench/peers (autograd-core, candle, burn; it stops if their losses disagree);
+    returns ({case: {library: seconds per step}}, {case: largest relative loss difference})."""
+    cmd = ["cargo", "run", "--release", "--quiet", "--manifest-path", "bench/peers/Cargo.toml"]
+    cmd += ["--", "--tsv"] + (["--quick"] if quick else []) + filters
+    print("$ " + " ".join(cmd), flush=True)
+    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    print(out.splitlines()[0], flush=True)
+    peers, checks = {}, {}
+    for line in out.splitlines():
+        fields = line.split("\t")
+        if fields[0] == "TSV":
+            peers.setdefault(fields[1], {})[fields[2]] = int(fields[3]) * 1e-9
+        elif fields[0] == "CHECK":
+            checks[fields[1]] = float(fields[2])
+    return peers, checks
 
 
 def fmt(seconds):
@@ -178,11 +200,20 @@ def fmt(seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--with-rust", action="store_true", help="also run the Rust benchmark")
+    parser.add_argument(
+        "--with-peers", action="store_true", help="also run autograd-core, candle and burn"
+    )
     parser.add_argument("--quick", action="store_true", help="shorter measurements")
     parser.add_argument("filter", nargs="*", help="only cases whose name contains one of these")
     args = parser.parse_args()
 
-    rust = run_rust(args.quick) if args.with_rust else {}
+    rust, checks, libs = {}, {}, []
+    if args.with_peers:
+        rust, checks = run_peers(args.quick, args.filter)
+        libs = ["ours", "candle", "burn"]
+    elif args.with_rust:
+        rust = run_rust(args.quick)
+        libs = ["ours"]
 
     settings = dict(warm_up=0.02, batches=5, batch_time=0.01) if args.quick else {}
     if torch is not None:
@@ -198,11 +229,19 @@ def main():
         cases.append((f"raw_tensors/{n}", torch and (lambda n=n: torch_raw_tensors(n)), None))
         cases.append((f"fused_loop/{n}", None, lambda n=n: numpy_fused(n)))
     cases.append((f"mlp_1-64-64-1/{MLP_N}", torch and torch_mlp, None))
-    cases.append((f"fused_mlp/{MLP_N}", None, None))
+    if not args.with_peers:
+        cases.append((f"fused_mlp/{MLP_N}", None, None))
     cases.append(("op_add_1elem/no_grad", torch and (lambda: torch_op_add(False)), None))
     cases.append(("op_add_1elem/fwd_bwd", torch and (lambda: torch_op_add(True)), None))
+    if args.with_peers:
+        # The memory-bandwidth limit: one pass reading x and y (bench/peers' read_xy).
+        cases += [(f"read_xy/{n}", None, None) for n in SIZES]
 
-    header = f"{'case':<24} {'Rust':>10} {'PyTorch':>10} {'NumPy':>10} {'PyTorch/Rust':>13}"
+    names = {"ours": "Rust" if args.with_rust else "ours"}
+    columns = [names.get(lib, lib) for lib in libs] + ["PyTorch", "NumPy"]
+    ratios = [f"{c}/ours" for c in columns[1:-1]] if args.with_peers else ["PyTorch/Rust"]
+    header = f"{'case':<24}" + "".join(f"{c:>10}" for c in columns)
+    header += "".join(f"{r:>14}" for r in ratios) + (f"{'loss check':>12}" if checks else "")
     print("\n" + header + "\n" + "-" * len(header), flush=True)
     results = {}
     for name, make_torch, make_numpy in cases:
@@ -210,23 +249,45 @@ def main():
             continue
         t = measure(make_torch(), **settings)[0] if make_torch else None
         np_t = measure(make_numpy(), **settings)[0] if make_numpy else None
-        r = rust.get(name)
-        results[name] = (r, t, np_t)
-        ratio = f"{t / r:.1f}x" if (r and t) else "-"
-        print(f"{name:<24} {fmt(r):>10} {fmt(t):>10} {fmt(np_t):>10} {ratio:>13}", flush=True)
+        times = [rust.get(name, {}).get(lib) for lib in libs] + [t, np_t]
+        if not any(times):
+            continue
+        results[name] = dict(zip(columns, times))
+        ours = times[0] if libs else None
+        line = f"{name:<24}" + "".join(f"{fmt(x):>10}" for x in times)
+        for other in times[1:-1] if args.with_peers else [t]:
+            line += f"{f'{other / ours:.1f}x' if (ours and other) else '-':>14}"
+        if checks:
+            line += f"{f'{checks[name]:.0e}' if name in checks else '-':>12}"
+        print(line, flush=True)
 
-    if rust:
+    if args.with_peers:
+        limit = results.get("read_xy/1000000", {}).get("ours")
+        step = results.get("linear_module/1000000", {})
+        if limit:
+            print(
+                f"\nmemory-bandwidth limit: reading x and y once (8 MB) takes {fmt(limit)}"
+                f" ({8e6 / limit / 1e9:.0f} GB/s); linear_module/1000000 takes, in that limit:"
+                + "".join(
+                    f" {lib} {step[lib] / limit:.1f}x," for lib in columns[:4] if step.get(lib)
+                ).rstrip(",")
+            )
+        if checks:
+            print(
+                f"loss check: every library's losses over the first steps agree with ours to"
+                f" {max(checks.values()):.0e} (relative) at worst"
+            )
+    elif rust:
         # How far each Rust autograd case is from its own hand-written loop and from NumPy's.
         print(f"\n{'case':<24} {'Rust/Rust fused':>16} {'Rust/NumPy fused':>17}")
-        for name, (r, _, _) in results.items():
+        for name, r in results.items():
             kind, n = name.split("/")
-            if r is None or kind not in ("linear_module", "raw_tensors", "mlp_1-64-64-1"):
+            if r["Rust"] is None or kind not in ("linear_module", "raw_tensors", "mlp_1-64-64-1"):
                 continue
             fused_name = "fused_mlp/" + n if kind.startswith("mlp") else "fused_loop/" + n
-            rf = results.get(fused_name, (None, None, None))
-            rust_fused = f"{r / rf[0]:.1f}x" if rf[0] else "-"
-            numpy_fused_t = rf[2]
-            vs_numpy = f"{r / numpy_fused_t:.1f}x" if numpy_fused_t else "-"
+            rf = results.get(fused_name, {})
+            rust_fused = f"{r['Rust'] / rf['Rust']:.1f}x" if rf.get("Rust") else "-"
+            vs_numpy = f"{r['Rust'] / rf['NumPy']:.1f}x" if rf.get("NumPy") else "-"
             print(f"{name:<24} {rust_fused:>16} {vs_numpy:>17}")
 
 

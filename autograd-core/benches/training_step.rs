@@ -15,159 +15,20 @@
 //! Deliberately a plain program with `std::time::Instant` (no benchmark framework), so that it
 //! builds quickly and is easy to read.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use autograd_core::ndarray::ArrayView2;
 use autograd_core::prelude::*;
 use autograd_core::{matmul_f32, tanh_f32};
+use common::{
+    format_time, fused_line, linear_module, measure, mlp, mlp_data, op_add, raw_tensors, Settings,
+    LR, MLP_HIDDEN, MLP_N, SIZES,
+};
 
-/// Sizes of the linear-regression cases.
-const SIZES: [usize; 3] = [100, 10_000, 1_000_000];
-/// Batch size of the MLP case.
-const MLP_N: usize = 1000;
-const MLP_HIDDEN: usize = 64;
-const LR: f32 = 0.01;
-
-/// The harness settings: warm-up time, batches, target time of one batch.
-struct Settings {
-    warm_up: Duration,
-    batches: usize,
-    batch_time: Duration,
-}
-
-/// One timed case: its name and the median and minimum time per step.
-struct Measurement {
-    name: String,
-    median: Duration,
-    min: Duration,
-}
-
-/// Times `step`: runs it for `warm_up`, picks a number of steps per batch so that a batch takes
-/// about `batch_time`, then times `batches` batches.
-fn measure(settings: &Settings, name: &str, mut step: impl FnMut()) -> Measurement {
-    let start = Instant::now();
-    let mut warm_up_steps = 0u32;
-    while warm_up_steps < 3 || start.elapsed() < settings.warm_up {
-        step();
-        warm_up_steps += 1;
-    }
-    let per_step = start.elapsed() / warm_up_steps;
-    let steps = (settings.batch_time.as_nanos() / per_step.as_nanos().max(1)).max(1) as u32;
-    let mut times: Vec<Duration> = (0..settings.batches)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..steps {
-                step();
-            }
-            t.elapsed() / steps
-        })
-        .collect();
-    times.sort();
-    Measurement {
-        name: name.to_string(),
-        median: times[times.len() / 2],
-        min: times[0],
-    }
-}
-
-/// `x` uniform in [0, 1), `y = 2x + 1 + noise`, as tensors of shape `shape`.
-fn line_data(n: usize, shape: &[usize]) -> (Tensor, Tensor) {
-    manual_seed(0);
-    let x = Tensor::rand(&[n]);
-    let noise = Tensor::randn(&[n]);
-    let y = &x * 2.0 + 1.0 + &noise * 0.1;
-    let shape: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
-    (x.reshape(&shape), y.reshape(&shape))
-}
-
-// ----- the cases -------------------------------------------------------------------------------
-
-/// `nn::Linear(1, 1)`, `MSELoss`, `SGD`: the lesson 04 loop on `n` points.
-fn linear_module(n: usize) -> impl FnMut() {
-    let (x, y) = line_data(n, &[n, 1]);
-    manual_seed(1);
-    module_step(nn::Linear::new(1, 1), x, y)
-}
-
-/// One training step of `model` on `(x, y)`: forward, `MSELoss`, backward, `SGD` step, zero_grad.
-fn module_step(model: impl Module, x: Tensor, y: Tensor) -> impl FnMut() {
-    let loss = nn::MSELoss::new();
-    let mut optimizer = optim::SGD::new(model.parameters(), LR);
-    move || {
-        let l = loss.forward(&model.forward(&x), &y);
-        l.backward();
-        optimizer.step();
-        optimizer.zero_grad();
-        black_box(l);
-    }
-}
-
-/// `y_hat = &w * &x + &b` with raw tensors and a hand-written update under `no_grad`: lesson 02.
-fn raw_tensors(n: usize) -> impl FnMut() {
-    let (x, y) = line_data(n, &[n]);
-    let w = tensor!(0.0).requires_grad_(true);
-    let b = tensor!(0.0).requires_grad_(true);
-    move || {
-        let y_hat = &w * &x + &b;
-        let l = (&y_hat - &y).pow(2.0).mean();
-        l.backward();
-        no_grad(|| {
-            for p in [&w, &b] {
-                p.sub_(&(p.grad().unwrap() * LR));
-                p.set_grad(None);
-            }
-        });
-        black_box(l);
-    }
-}
-
-/// The same step written by hand in one pass over the data: no graph, no temporaries.
-fn fused_line(n: usize) -> impl FnMut() {
-    let (x, y) = line_data(n, &[n]);
-    let (x, y) = (x.to_vec(), y.to_vec());
-    let (mut w, mut b) = (0.0f32, 0.0f32);
-    move || {
-        // l = mean((w x + b - y)^2);  dl/dw = mean(2 (w x + b - y) x),  dl/db = mean(2 (w x + b - y))
-        // Eight running sums of each, so that the compiler can use vector instructions.
-        const LANES: usize = 8;
-        let (mut loss, mut dw, mut db) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
-        let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
-        let tail = xs.remainder().iter().zip(ys.remainder());
-        for (x, y) in xs.zip(ys) {
-            for i in 0..LANES {
-                let d = w * x[i] + b - y[i];
-                loss[i] += d * d;
-                dw[i] += d * x[i];
-                db[i] += d;
-            }
-        }
-        for (&x, &y) in tail {
-            let d = w * x + b - y;
-            loss[0] += d * d;
-            dw[0] += d * x;
-            db[0] += d;
-        }
-        let scale = 2.0 / n as f32;
-        w -= LR * scale * dw.iter().sum::<f32>();
-        b -= LR * scale * db.iter().sum::<f32>();
-        black_box(loss.iter().sum::<f32>() / n as f32);
-    }
-}
-
-/// An MLP 1-64-64-1 with tanh, `MSELoss` and `SGD`, on `MLP_N` points of a sine.
-fn mlp() -> impl FnMut() {
-    manual_seed(0);
-    let x = Tensor::rand(&[MLP_N, 1]);
-    let y = (&x * 6.0).tanh();
-    let model = nn::Sequential::new()
-        .add(nn::Linear::new(1, MLP_HIDDEN))
-        .add(nn::Tanh)
-        .add(nn::Linear::new(MLP_HIDDEN, MLP_HIDDEN))
-        .add(nn::Tanh)
-        .add(nn::Linear::new(MLP_HIDDEN, 1));
-    module_step(model, x, y)
-}
+// ----- the hand-written MLP step (the other steps are in common/mod.rs) -------------------------
 
 /// A dense layer by hand: weight `[out, in]` stored row by row, and its bias.
 struct Dense {
@@ -239,10 +100,8 @@ impl Dense {
 /// crate's `tanh_f32`, compiled for AVX-512 or AVX2 where the CPU has them (as the crate's own
 /// loops are).
 fn fused_mlp() -> impl FnMut() {
-    manual_seed(0);
-    let x = Tensor::rand(&[MLP_N, 1]);
-    let y = (&x * 6.0).tanh().to_vec();
-    let x = x.to_vec();
+    let (x, y) = mlp_data();
+    let (x, y) = (x.to_vec(), y.to_vec());
     let (n, h) = (MLP_N, MLP_HIDDEN);
     let mut mlp = HandMlp {
         layers: [
@@ -326,21 +185,6 @@ impl HandMlp {
     }
 }
 
-/// `a + b` on one-element tensors: the fixed cost of one op.
-fn op_add(requires_grad: bool) -> impl FnMut() {
-    let a = tensor!([1.0]).requires_grad_(requires_grad);
-    let b = tensor!([2.0]).requires_grad_(requires_grad);
-    move || {
-        let c = &a + &b;
-        if requires_grad {
-            c.backward();
-            a.set_grad(None);
-            b.set_grad(None);
-        }
-        black_box(c);
-    }
-}
-
 // ----- main ------------------------------------------------------------------------------------
 
 fn main() {
@@ -354,19 +198,7 @@ fn main() {
         .iter()
         .find_map(|a| a.strip_prefix("--steps="))
         .map(|n| n.parse::<usize>().expect("--steps=N takes a number"));
-    let settings = if flag("--quick") {
-        Settings {
-            warm_up: Duration::from_millis(20),
-            batches: 5,
-            batch_time: Duration::from_millis(10),
-        }
-    } else {
-        Settings {
-            warm_up: Duration::from_millis(200),
-            batches: 11,
-            batch_time: Duration::from_millis(40),
-        }
-    };
+    let settings = Settings::new(flag("--quick"));
 
     // Each case is built (its data made) only when it runs.
     type Case = Box<dyn Fn() -> Box<dyn FnMut()>>;
@@ -374,32 +206,29 @@ fn main() {
     for n in SIZES {
         cases.push((
             format!("linear_module/{n}"),
-            Box::new(move || Box::new(linear_module(n))),
+            Box::new(move || boxed(linear_module(n))),
         ));
         cases.push((
             format!("raw_tensors/{n}"),
-            Box::new(move || Box::new(raw_tensors(n))),
+            Box::new(move || boxed(raw_tensors(n))),
         ));
         cases.push((
             format!("fused_loop/{n}"),
-            Box::new(move || Box::new(fused_line(n))),
+            Box::new(move || boxed(fused_line(n))),
         ));
     }
-    cases.push((
-        format!("mlp_1-64-64-1/{MLP_N}"),
-        Box::new(|| Box::new(mlp())),
-    ));
+    cases.push((format!("mlp_1-64-64-1/{MLP_N}"), Box::new(|| boxed(mlp()))));
     cases.push((
         format!("fused_mlp/{MLP_N}"),
-        Box::new(|| Box::new(fused_mlp())),
+        Box::new(|| boxed(fused_mlp())),
     ));
     cases.push((
         "op_add_1elem/no_grad".into(),
-        Box::new(|| Box::new(op_add(false))),
+        Box::new(|| boxed(op_add(false))),
     ));
     cases.push((
         "op_add_1elem/fwd_bwd".into(),
-        Box::new(|| Box::new(op_add(true))),
+        Box::new(|| boxed(op_add(true))),
     ));
 
     println!("{:<24} {:>12} {:>12}", "case", "median/step", "min/step");
@@ -458,18 +287,13 @@ fn main() {
     }
 }
 
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
+/// A step as the case table holds it; what it returns is dropped (through `black_box`).
+fn boxed<R>(mut step: impl FnMut() -> R + 'static) -> Box<dyn FnMut()> {
+    Box::new(move || {
+        black_box(step());
+    })
 }
 
-/// `812 ns`, `4.52 us`, `1.23 ms`.
-fn format_time(d: Duration) -> String {
-    let ns = d.as_nanos() as f64;
-    if ns < 1e3 {
-        format!("{ns:.0} ns")
-    } else if ns < 1e6 {
-        format!("{:.2} us", ns / 1e3)
-    } else {
-        format!("{:.2} ms", ns / 1e6)
-    }
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
 }

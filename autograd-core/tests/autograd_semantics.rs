@@ -919,17 +919,42 @@ fn backward_allocates_only_the_leaf_gradient() {
 }
 
 #[test]
-fn backward_frees_saved_copies() {
-    // MSELoss saves the difference (x - y), a tensor of its own; backward frees it.
+fn mse_loss_keeps_its_inputs_not_a_copy() {
+    // As PyTorch's MseLossBackward0, MSELoss saves its input and target (no copy of x - y):
+    // neither the forward pass nor backward allocates more than the loss and x.grad.
     let x = Tensor::zeros(&[N]).requires_grad_(true);
     let y = Tensor::ones(&[N]);
-    let loss = nn::MSELoss::new().forward(&x, &y);
     let before = live_bytes();
-    loss.backward();
-    let change = live_bytes() - before;
+    let loss = nn::MSELoss::new().forward(&x, &y);
+    let after_forward = live_bytes();
     assert!(
-        change.abs() <= SLACK,
-        "live bytes changed by {change}, expected about 0 (+ x.grad, - the saved difference)"
+        (after_forward - before).abs() <= SLACK,
+        "live bytes changed by {}, expected about 0 (no saved copy)",
+        after_forward - before
+    );
+    loss.backward();
+    let change = live_bytes() - after_forward;
+    assert!(
+        (change - TENSOR_BYTES).abs() <= SLACK,
+        "live bytes changed by {change}, expected about {TENSOR_BYTES} (x.grad)"
+    );
+}
+
+#[test]
+fn mse_loss_target_changed_in_place_before_backward_is_an_error() {
+    // PyTorch: "one of the variables needed for gradient computation has been modified by an
+    // inplace operation: [torch.FloatTensor [4]] is at version 1; expected version 0 instead."
+    let x = Tensor::zeros(&[4]).requires_grad_(true);
+    let y = Tensor::ones(&[4]);
+    let loss = nn::MSELoss::new().forward(&x, &y);
+    y.add_(&tensor!(1.0));
+    let err = loss.try_backward().unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "one of the variables needed for gradient computation has been modified by an inplace \
+             operation: [torch.FloatTensor [4]] is at version 1; expected version 0 instead."
+        ),
+        "{err}"
     );
 }
 
@@ -945,14 +970,14 @@ fn retain_graph_keeps_the_saved_values_until_the_last_backward() {
         "live bytes changed by {}, expected about {TENSOR_BYTES} (x.grad only)",
         after_first - before
     );
-    loss.backward(); // accumulates into x.grad in place, then frees the saved difference
+    loss.backward(); // accumulates into x.grad in place; the saved x and target stay alive
     let change = live_bytes() - after_first;
     assert!(
-        (change + TENSOR_BYTES).abs() <= SLACK,
-        "live bytes changed by {change}, expected about {}",
-        -TENSOR_BYTES
+        change.abs() <= SLACK,
+        "live bytes changed by {change}, expected about 0"
     );
-    assert!(x.grad().is_some());
+    assert_eq!(x.grad().unwrap().to_vec()[0], -4.0 / N as f32);
+    assert!(loss.try_backward().is_err()); // freed after the last backward
 }
 
 #[test]

@@ -30,5 +30,5 @@ mod tanh;
 
 pub(crate) use elementwise::{map, zip_broadcast, zip_map};
 pub use matmul::matmul_2d;
-pub(crate) use sums::{dot, sum_all, sum_along, sum_map, zip_map_sum};
+pub(crate) use sums::{dot, dot_and_sum, sum_all, sum_along, sum_map, zip_sum};
 pub use tanh::tanh;

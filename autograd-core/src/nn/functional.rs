@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 
-use crate::autograd::{sum_to, Op, Saved};
+use crate::autograd::{is_grad_enabled, sum_to, Op, Saved};
 use crate::broadcast::broadcast_shapes;
 use crate::error::{torch_size, OrPanic, Result, TensorError};
-use crate::kernels::{map, matmul_2d, sum_map, zip_broadcast, zip_map_sum};
+use crate::kernels::{dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map, zip_sum};
 use crate::nn::Reduction;
 use crate::tensor::Tensor;
 
@@ -76,7 +76,11 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         Some(b) if one_pass => {
             let w = weight.data().first().copied().unwrap();
             let b = b.data().first().copied().unwrap();
-            rows(&input.data()).mapv(|x| (0.0 + x * w) + b)
+            // `map`, not ndarray's `mapv`, which the compiler does not vectorise.
+            let x = input.data();
+            map(&x, |x| (0.0 + x * w) + b)
+                .into_shape_with_order((x.len(), 1))
+                .unwrap()
         }
         _ => matmul_2d(rows(&input.data()), rows(&weight.data()).t()),
     };
@@ -100,40 +104,61 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         (_, false) => "SqueezeBackward4",
     };
     let (x, w) = (Saved::new(input, name), Saved::new(weight, name));
+    let x_for_both = x.clone();
     // dL/dx = G W,  dL/dW = G^T x,  dL/db = sum of G over the batch
-    let op = Op::new(name, data)
-        .input(input, move |g| {
-            let dx = matmul_2d(rows(g), rows(&*w.value()?));
-            Ok(dx.into_shape_with_order(IxDyn(&x_shape)).unwrap())
-        })
-        .input(weight, move |g| {
-            Ok(matmul_2d(rows(g).t(), rows(&*x.value()?)).into_dyn())
-        });
+    let grad_x = move |g: &ArrayD<f32>| {
+        let dx = matmul_2d(rows(g), rows(&*w.value()?));
+        Ok(dx.into_shape_with_order(IxDyn(&x_shape)).unwrap())
+    };
+    let grad_w = move |g: &ArrayD<f32>| Ok(matmul_2d(rows(g).t(), rows(&*x.value()?)).into_dyn());
+    let op = Op::new(name, data);
+    let needs_grad = |t: &Tensor| t.requires_grad() && is_grad_enabled();
     Ok(match bias {
+        // The one-number layer, both parameters learning: one rule for all three inputs, so
+        // that dL/dW and dL/db come from one pass over G and x (`dot_and_sum`, the same bits
+        // as the two sums apart) instead of two passes over G.
+        Some(b) if one_pass && needs_grad(weight) && needs_grad(b) => {
+            let (b_shape, x_needs_grad) = (b.data().raw_dim(), needs_grad(input));
+            let rule = move |g: &ArrayD<f32>| -> Result<Vec<Option<ArrayD<f32>>>> {
+                let dx = if x_needs_grad { Some(grad_x(g)?) } else { None };
+                let x = x_for_both.value()?;
+                let (dw, db) = match (g.as_slice(), x.as_slice()) {
+                    (Some(gs), Some(xs)) if gs.len() >= 16 => {
+                        let (dw, db) = dot_and_sum(gs, xs);
+                        let dw = ArrayD::from_elem(IxDyn(&[1, 1]), dw);
+                        (dw, ArrayD::from_elem(b_shape.clone(), db))
+                    }
+                    _ => (
+                        matmul_2d(rows(g).t(), rows(&x)).into_dyn(),
+                        sum_to(g, b_shape.slice()),
+                    ),
+                };
+                Ok(vec![dx, Some(dw), Some(db)])
+            };
+            op.inputs_with_joint_rule(&[input, weight, b], Box::new(rule))
+        }
         Some(b) => {
             let b_shape = b.data().raw_dim();
-            op.input(b, move |g| Ok(sum_to(g, b_shape.slice())))
+            let grad_b = move |g: &ArrayD<f32>| Ok(sum_to(g, b_shape.slice()));
+            op.input(input, grad_x)
+                .input(weight, grad_w)
+                .input(b, grad_b)
         }
-        None => op,
+        None => op.input(input, grad_x).input(weight, grad_w),
     }
     .build())
 }
 
-/// `d = input - target` (broadcast) and the sum of `d^2`: one pass over the numbers when both
-/// have the same shape and 16 numbers or more (the usual case), the same bits either way.
-fn diff_and_sum_of_squares(input: &Tensor, target: &Tensor) -> Result<(ArrayD<f32>, f32)> {
-    {
-        let (a, b) = (input.data(), target.data());
-        if let (true, Some(xs), Some(ys)) = (a.shape() == b.shape(), a.as_slice(), b.as_slice()) {
-            if xs.len() >= 16 {
-                let (d, sum) = zip_map_sum(xs, ys, |a, b| a - b, |d| d * d);
-                return Ok((ArrayD::from_shape_vec(a.raw_dim(), d).unwrap(), sum));
-            }
-        }
-    }
-    let diff = zip_broadcast("mse_loss", &input.data(), &target.data(), |a, b| a - b)?;
-    let sum = sum_map(&diff, |d| d * d);
-    Ok((diff, sum))
+/// `d = input - target`, broadcast: the numbers the loss and its gradient are made of.
+fn diff(input: &ArrayD<f32>, target: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+    zip_broadcast("mse_loss", input, target, |a, b| a - b)
+}
+
+/// The two inputs as slices of 16 numbers or more when they have the same shape and are stored
+/// row by row (the usual case): then the loss and its gradient are single passes over them.
+fn same_shape_slices<'a>(a: &'a ArrayD<f32>, b: &'a ArrayD<f32>) -> Option<(&'a [f32], &'a [f32])> {
+    let slices = (a.as_slice()?, b.as_slice()?);
+    (a.shape() == b.shape() && slices.0.len() >= 16).then_some(slices)
 }
 
 static WARNED_BROADCAST: AtomicBool = AtomicBool::new(false);
@@ -160,7 +185,7 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Tensor
 /// ```
 pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
     let (input_shape, target_shape) = (input.shape(), target.shape());
-    broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
+    let shape = broadcast_shapes("mse_loss", &input_shape, &target_shape)?;
     if input_shape != target_shape && !WARNED_BROADCAST.swap(true, Ordering::Relaxed) {
         eprintln!(
             "UserWarning: Using a target size ({}) that is different to the input size ({}). \
@@ -169,30 +194,107 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
             torch_size(&input_shape)
         );
     }
-    let (diff, sum_of_squares) = diff_and_sum_of_squares(input, target)?;
-    let n = diff.len();
-    let data = match reduction {
-        Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_of_squares / n as f32),
-        Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_of_squares),
-        Reduction::None => diff.mapv(|d| d * d),
+    // The number of squared differences: the size of the broadcast shape.
+    let n: usize = shape.iter().product();
+    let data = {
+        let (a, b) = (input.data(), target.data());
+        let sum_of_squares = || -> Result<f32> {
+            // One read of both, nothing written: `d` is not kept (backward makes it again).
+            Ok(match same_shape_slices(&a, &b) {
+                Some((xs, ys)) => zip_sum(xs, ys, |a, b| a - b, |d| d * d),
+                None => sum_map(&diff(&a, &b)?, |d| d * d),
+            })
+        };
+        match reduction {
+            Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_of_squares()? / n as f32),
+            Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_of_squares()?),
+            Reduction::None => diff(&a, &b)?.mapv(|d| d * d),
+        }
     };
     // l = mean((x - y)^2);  dl/dx = 2/n (x - y),  dl/dy = -2/n (x - y)
     let norm = match reduction {
         Reduction::Mean => (2.0 / n as f64) as f32,
         _ => 2.0,
     };
-    let grad_input = move |g: &ArrayD<f32>| -> ArrayD<f32> {
+    // As PyTorch, the rule keeps the input and the target (not a copy of x - y): changing
+    // either in place before backward is an error, and the forward pass writes nothing.
+    let name = "MseLossBackward0";
+    let (x, y) = (Saved::new(input, name), Saved::new(target, name));
+    let grad_input = move |g: &ArrayD<f32>| -> Result<ArrayD<f32>> {
+        let (a, b) = (x.value()?, y.value()?);
         if g.len() == 1 {
             // The usual case: `g` is the gradient of a mean or a sum, one number.
             let g = g.first().copied().unwrap();
-            return map(&diff, |d| norm * d * g);
+            if a.shape() == b.shape() {
+                return Ok(zip_map(&a, &b, |a, b| norm * (a - b) * g));
+            }
+            return Ok(map(&diff(&a, &b)?, |d| norm * d * g));
         }
-        Zip::from(&diff).and(g).map_collect(|&d, &g| norm * d * g)
+        Ok(Zip::from(&diff(&a, &b)?)
+            .and(g)
+            .map_collect(|&d, &g| norm * d * g))
     };
     let grad_input = std::rc::Rc::new(grad_input);
     let grad_target = grad_input.clone();
-    Ok(Op::new("MseLossBackward0", data)
-        .input(input, move |g| Ok(grad_input(g)))
-        .input(target, move |g| Ok(-grad_target(g)))
+    Ok(Op::new(name, data)
+        .input(input, move |g| grad_input(g))
+        .input(target, move |g| Ok(-grad_target(g)?))
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{linear, mse_loss};
+    use crate::nn::Reduction;
+    use crate::prelude::*;
+
+    /// The one-number `Linear` (one pass forward, one shared pass for both parameter gradients)
+    /// gives the bits of the same step through the general ops (`matmul`, `+`, their own rules),
+    /// for sizes around the 8-lane blocks and the 16-number threshold.
+    #[test]
+    fn one_number_linear_gives_the_bits_of_the_general_ops() {
+        let bits = |t: &Tensor| t.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for n in [1, 7, 15, 16, 17, 100, 1001] {
+            manual_seed(n as u64);
+            let (x, y) = (Tensor::randn(&[n, 1]), Tensor::randn(&[n, 1]));
+            let (x1, x2) = (
+                x.detach().requires_grad_(true),
+                x.detach().requires_grad_(true),
+            );
+            let w = Tensor::randn(&[1, 1]).requires_grad_(true);
+            let b = Tensor::randn(&[1]).requires_grad_(true);
+            let l = mse_loss(&linear(&x1, &w, Some(&b)), &y, Reduction::Mean);
+            l.backward();
+            let (w2, b2) = (
+                w.detach().requires_grad_(true),
+                b.detach().requires_grad_(true),
+            );
+            let l2 = mse_loss(&(&x2.matmul(&w2.t()) + &b2), &y, Reduction::Mean);
+            l2.backward();
+            assert_eq!(
+                bits(&x1.grad().unwrap()),
+                bits(&x2.grad().unwrap()),
+                "dx, n = {n}"
+            );
+            assert_eq!(bits(&l), bits(&l2), "loss, n = {n}");
+            assert_eq!(
+                bits(&w.grad().unwrap()),
+                bits(&w2.grad().unwrap()),
+                "dw, n = {n}"
+            );
+            assert_eq!(
+                bits(&b.grad().unwrap()),
+                bits(&b2.grad().unwrap()),
+                "db, n = {n}"
+            );
+            // Only the bias learns (a frozen weight): its gradient alone, the same bits.
+            let b3 = b.detach().requires_grad_(true);
+            mse_loss(&linear(&x, &w.detach(), Some(&b3)), &y, Reduction::Mean).backward();
+            assert_eq!(
+                bits(&b3.grad().unwrap()),
+                bits(&b.grad().unwrap()),
+                "db alone, n = {n}"
+            );
+        }
+    }
 }
