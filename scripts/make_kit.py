@@ -148,10 +148,8 @@ def inline_markdown(text: str) -> str:
 # Seconds per lesson, warm, on 2 cores (scripts/run_notebooks.py; README "For teachers"): shown for
 # lessons that the last run did not time.
 MEASURED_SECONDS = {
-    "01_manual_gradients": 17, "02_autograd": 18, "03_loss_and_optimizer": 16,
-    "04_module": 16, "05_noisy_data": 15, "06_beyond_a_line": 17,
-    # 07: not timed on a quiet machine; 1.0x to 1.2x lesson 03 in alternated runs on a loaded one.
-    "07_inside_backward": 19,
+    "01_manual_gradients": 15, "02_autograd": 15, "03_loss_and_optimizer": 13,
+    "04_module": 15, "05_noisy_data": 14, "06_beyond_a_line": 13, "07_inside_backward": 14,
 }
 
 
