@@ -14,8 +14,8 @@ fail, tagged ones pass, a tagged cell that runs cleanly fails, and stale outputs
 A second throwaway notebook runs the crate in the same kind of kernel, across cells, where a
 notebook differs from a test program: a tensor drawn in one cell and walked by backward() in
 the next, the same leaf through backward() in several cells, a custom op (a `Function`)
-defined in a cell, the seed in one cell and the draws in the next, and a graph built over two
-cells (evcxr links a copy of the crate, with its own statics, into every cell). Its printed values are checked against PyTorch's, which follow exactly from
+defined in a cell, the seed in one cell and the draws in the next, anomaly mode set in one
+cell, and a graph built over two cells (evcxr links a copy of the crate, with its own statics, into every cell). Its printed values are checked against PyTorch's, which follow exactly from
 the printed inputs (each check says how).
 """
 
@@ -106,6 +106,11 @@ BACKWARD_CELLS = [
     'let gl = &gc + &(&ga * 2.0);\n'
     'gl.backward();\n'
     'println!("gx.grad {:?}", gx.grad().unwrap().item());',
+    # Anomaly mode set in one cell reaches a backward() in the next.
+    'autograd_core::set_detect_anomaly(true);',
+    'let an = tensor!(-1.0).requires_grad_(true);\n'
+    'println!("anomaly {:?}", an.sqrt().sum().try_backward().map_err(|e| e.to_string().lines().next().unwrap_or("").to_string()));\n'
+    'autograd_core::set_detect_anomaly(false);',
 ]
 
 
@@ -154,6 +159,10 @@ def check_backward_cells(cells) -> None:
     # l = c + 2a with a = 3x and c = a * 1 * 1 built in the cell before: dl/dx = 3 + 6.
     got = line(12, "gx.grad")
     check(got == "gx.grad 9.0", f"a graph built over two cells: {got!r}, PyTorch 9.0")
+    # PyTorch: RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output.
+    got = line(14, "anomaly")
+    check(got.startswith("anomaly Err(") and "SqrtBackward0" in got,
+          f"set_detect_anomaly(true) in one cell, backward() in the next names the op: {got!r}")
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use ndarray::{ArrayD, Axis, CowArray, Dimension, IxDyn};
 
-use crate::error::{OrPanic, Result, TensorError};
+use crate::error::{in_notebook_kernel, OrPanic, Result, TensorError};
 use crate::kernels::{sum_all, sum_along};
 use crate::tensor::{Storage, Tensor, TensorInner};
 
@@ -176,7 +176,15 @@ thread_local! {
 /// ```
 pub fn set_detect_anomaly(on: bool) {
     DETECT_ANOMALY.with(|d| d.set(on));
+    if in_notebook_kernel() {
+        std::env::set_var(ANOMALY_ACROSS_CELLS, if on { "1" } else { "0" });
+    }
 }
+
+/// In the notebook kernel, every cell's copy of the crate has its own `DETECT_ANOMALY`: the
+/// setting is read from the process's environment there, so that `set_detect_anomaly(true)` in
+/// one cell reaches a `backward()` in the next, as in PyTorch (one read per op, in the kernel only).
+const ANOMALY_ACROSS_CELLS: &str = "AUTOGRAD_CORE_DETECT_ANOMALY";
 
 /// Whether anomaly detection is on: `torch.is_anomaly_enabled()`.
 ///
@@ -184,6 +192,9 @@ pub fn set_detect_anomaly(on: bool) {
 /// assert!(!autograd_core::is_anomaly_enabled());
 /// ```
 pub fn is_anomaly_enabled() -> bool {
+    if in_notebook_kernel() {
+        return std::env::var_os(ANOMALY_ACROSS_CELLS).is_some_and(|v| v == "1");
+    }
     DETECT_ANOMALY.with(|d| d.get())
 }
 

@@ -308,8 +308,17 @@ pub fn short_panics() {
 pub(crate) fn short_panics_in_notebook_kernel() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+        if in_notebook_kernel() {
             short_panics();
         }
     });
+}
+
+/// Whether this program is the code of an evcxr notebook kernel (`EVCXR_IS_RUNTIME=1`, see
+/// above). There, every cell links its own copy of this crate, statics and thread-locals
+/// included, so what must carry from one cell to the next is also kept in the process's
+/// environment (the random generator, anomaly mode). Read once per copy.
+pub(crate) fn in_notebook_kernel() -> bool {
+    static IN_KERNEL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *IN_KERNEL.get_or_init(|| std::env::var_os("EVCXR_IS_RUNTIME").is_some())
 }

@@ -45,6 +45,8 @@ use std::sync::Mutex;
 
 use ndarray::{ArrayD, IxDyn};
 
+use crate::error::in_notebook_kernel;
+
 /// Seed of a freshly constructed C++ `CPUGeneratorImpl` (`default_rng_seed_val` in ATen).
 const DEFAULT_SEED: u64 = 67_280_421_310_721;
 
@@ -106,10 +108,6 @@ fn with_generator<T>(f: impl FnOnce(&mut Generator) -> T) -> T {
 // outside the kernel. The process id in it keeps a child process from taking its parent's state.
 
 const SHARED_STATE: &str = "AUTOGRAD_CORE_GENERATOR_V1";
-
-fn in_notebook_kernel() -> bool {
-    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
-}
 
 fn share_across_cells(generator: Option<&Generator>) {
     if let (true, Some(g)) = (in_notebook_kernel(), generator) {
