@@ -18,6 +18,8 @@
 //! | `x.add(1)`, `x.mul(y)` | `x.add(1.0)`, `x.mul(&y)` | methods take a tensor or a number, like the operators |
 //! | `u = t.clone()` | `let u = t.clone();` | the same: a copy of the data, recorded as `CloneBackward0` |
 //! | `u = t` (a second name) | `let u = t.shallow_clone();` | Rust moves on `=`; `shallow_clone` is the handle copy (tch-rs's name) |
+//! | `g = w.grad.clone()` | `let g = w.grad().unwrap().clone();` | `w.grad()` is an `Option`: `Option::clone` copies the handle, so clone the tensor inside |
+//! | `list(model.parameters())`, `[p.clone() for p in ps]` | `ps.clone()` or `.cloned()`, and `ps.iter().map(\|p\| p.clone())` | `Clone` (behind `Vec::clone`, `.cloned()`, `#[derive(Clone)]`) copies handles like a Python list copy; the method `t.clone()` copies data |
 //! | `out.backward()` | `out.backward()` | the same |
 //! | `y.backward(v)` | `y.backward_with(&v)` | no overloading in Rust |
 //! | `l.backward(retain_graph=True)` | `l.backward_retain_graph()` | no keyword arguments |

@@ -214,9 +214,21 @@ fn clone_without_grad_is_a_plain_copy() {
 fn clone_as_the_parameter_list_is_refused_as_in_pytorch() {
     // torch.optim.SGD([w.clone()], lr=0.1) -> ValueError: can't optimize a non-leaf Tensor
     let w = tensor!(1.0).requires_grad_(true);
-    let message = panic_message(|| drop(optim::SGD::new(vec![w.clone()], 0.1)));
+    let copies = vec![w.clone()];
+    let message = panic_message(|| drop(optim::SGD::new(copies, 0.1)));
     assert!(message.starts_with("can't optimize a non-leaf Tensor"));
     assert!(message.contains("CloneBackward0") && message.contains("[&w]"));
+}
+
+#[test]
+fn a_copy_of_the_gradient_survives_zeroing() {
+    // g = w.grad.clone(); w.grad.zero_(); print(g) -> the old gradient
+    let w = tensor!([1.0, 2.0]).requires_grad_(true);
+    (&w * 3.0).sum().backward();
+    let g = w.grad().unwrap().clone();
+    w.grad().unwrap().zero_();
+    assert_eq!(g.to_vec(), vec![3.0, 3.0]); // d/dw sum(3w) = 3
+    assert_eq!(w.grad().unwrap().to_vec(), vec![0.0, 0.0]);
 }
 
 #[test]
