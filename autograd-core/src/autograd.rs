@@ -496,8 +496,8 @@ struct Walk {
     pending: Vec<(Tensor, Option<ArrayD<f32>>)>,
     /// Where each of them is in `pending`: also the set of tensors already visited.
     index: TensorMap<usize>,
-    /// The ops among them (places in `pending`), newest first: each has then received all of its
-    /// gradient before it passes gradient on, as in PyTorch's engine.
+    /// The ops among them (places in `pending`) in `backward_order`: each has then received all
+    /// of its gradient before it passes gradient on, as in PyTorch's engine.
     ops: Vec<usize>,
 }
 
