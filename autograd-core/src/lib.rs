@@ -114,7 +114,7 @@ pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
 pub use kernels::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
 pub use kernels::tanh as tanh_f32;
-pub use notebook::{summary, ModuleDisplay, ModuleSummary};
+pub use notebook::{check, summary, ModuleDisplay, ModuleSummary};
 pub use ops::{Context, Function};
 pub use random::{initial_seed, manual_seed};
 pub use tensor::{Float, Int, Tensor, TensorData};
@@ -146,9 +146,9 @@ pub mod prelude {
     pub use crate::data::{DataLoader, TensorDataset};
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
+    pub use crate::{check, summary, ModuleDisplay};
     pub use crate::{gradcheck, manual_seed, no_grad, tensor, NoGradGuard, Tensor, TensorError};
     pub use crate::{is_grad_enabled, BackwardOptions};
-    pub use crate::{summary, ModuleDisplay};
     pub use crate::{Context, Function};
 
     #[cfg(feature = "plot")]

@@ -374,3 +374,22 @@ impl<M: Module + ?Sized> ModuleDisplay for M {
         println!("{}", evcxr_blocks(&summary.repr, &summary.html()));
     }
 }
+
+// ----- Exercise checks -----
+
+/// The verdict of an exercise's check cell, the one place every lesson's checks report through:
+/// prints `correct: <correct>` when `passed`, else `not yet: <not_yet>`. A check cell computes
+/// whether the learner's code is right (by calling it) and ends with one `check(...)`.
+///
+/// ```
+/// use autograd_core::check;
+/// let my_answer = 2.0_f32 + 2.0;
+/// check(my_answer == 4.0, "2 + 2 = 4", format!("{my_answer} is not 2 + 2"));
+/// ```
+pub fn check(passed: bool, correct: impl fmt::Display, not_yet: impl fmt::Display) {
+    if passed {
+        println!("correct: {correct}");
+    } else {
+        println!("not yet: {not_yet}");
+    }
+}
