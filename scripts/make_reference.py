@@ -933,6 +933,56 @@ def lesson06_mlp() -> dict:
     return out
 
 
+
+def lesson06_noise_floor() -> dict:
+    # Lesson 06's "How low should the loss go?": the true curve's own loss on the noisy points.
+    torch.manual_seed(0)
+    X = torch.linspace(-3, 3, 200).reshape(-1, 1)
+    Y = torch.sin(2 * X) + 0.1 * torch.randn(200, 1)
+    truth_loss = nn.MSELoss()(torch.sin(2 * X), Y)
+    return {
+        "program": (
+            "torch.manual_seed(0); X=torch.linspace(-3,3,200).reshape(-1,1); "
+            "Y=torch.sin(2*X)+0.1*torch.randn(200,1); "
+            "print(f'loss of the true curve sin(2x): {nn.MSELoss()(torch.sin(2 * X), Y).item():.4f}')"
+        ),
+        "fields": "truth_loss: MSELoss of sin(2X) against Y, the mean square of the noise (variance 0.1^2 = 0.01).",
+        "truth_loss": f32(truth_loss),
+        "printed": [f"loss of the true curve sin(2x): {truth_loss.item():.4f}"],
+    }
+
+
+def lesson03_sgd_loop() -> dict:
+    # Lesson 03's training cell, printing as its PyTorch code does (the numbers: optim_sgd.json).
+    X = torch.tensor([1, 2, 3, 4, 6, 8], dtype=torch.float32)
+    Y = torch.tensor([2, 4, 6, 8, 11, 16], dtype=torch.float32)
+    w = torch.tensor(0.0, dtype=torch.float32, requires_grad=True)
+
+    def forward(x):
+        return w * x
+
+    loss = nn.MSELoss()
+    optimizer = torch.optim.SGD([w], lr=0.01)
+    printed = [f"Prediction before training: f(5) = {forward(5).item():.3f}"]
+    for epoch in range(20):
+        y_predicted = forward(X)
+        l = loss(y_predicted, Y)
+        l.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        if epoch % 2 == 0:
+            printed.append(f"epoch {epoch+1}: w = {w.item():.3f}, loss = {l.item():.8f}")
+    printed.append(f"Prediction after training: f(5) = {forward(5).item():.3f}")
+    return {
+        "program": (
+            "X=[1,2,3,4,6,8], Y=[2,4,6,8,11,16] float32; w=tensor(0.0, requires_grad=True); "
+            "loss=nn.MSELoss(); optimizer=optim.SGD([w], lr=0.01); f(5) printed before and after 20 epochs, "
+            "each other epoch printed: print(f'epoch {epoch+1}: w = {w.item():.3f}, loss = {l.item():.8f}')"
+        ),
+        "fields": "printed: the lines the program prints.",
+        "printed": printed,
+    }
+
 # ------------------------------------------------------------------------------ data loading
 
 LOADER_SEEDS = [0, 42]
@@ -1080,6 +1130,8 @@ FILES = {
     "lesson04_walkthrough.json": lesson04_walkthrough,
     "lesson05_noisy.json": lesson05_noisy,
     "lesson06_mlp.json": lesson06_mlp,
+    "lesson06_noise_floor.json": lesson06_noise_floor,
+    "lesson03_sgd_loop.json": lesson03_sgd_loop,
     "lesson07_neuron.json": lesson07_neuron,
     "data_loader.json": data_loader,
 }

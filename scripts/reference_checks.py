@@ -125,10 +125,10 @@ CHECKS = {
     ),
     "06_beyond_a_line": (
         'println!("{{\\"x\\": {:?}, \\"y\\": {:?}, \\"init\\": {:?}, \\"sgd\\": {:?}, \\"momentum\\": {:?}, \\"adam\\": {:?},'
-        ' \\"momentum_last\\": {:?}, \\"adam_last\\": {:?}, \\"lr\\": {:?}, \\"relu_last\\": {:?}}}",'
+        ' \\"momentum_last\\": {:?}, \\"adam_last\\": {:?}, \\"lr\\": {:?}, \\"relu_last\\": {:?}, \\"truth_loss\\": {:?}}}",'
         " x.to_vec(), y.to_vec(), make_mlp().parameters().iter().flat_map(|p| p.to_vec()).collect::<Vec<f32>>(),"
         " sgd_losses, momentum_losses, adam_losses, momentum_losses[1499], adam_losses[1499],"
-        " runs.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(), relu_losses[1499]);",
+        " runs.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(), relu_losses[1499], truth_loss);",
         [
             ("x", "lesson06_mlp.json", ["x"], "bits"),
             ("y", "lesson06_mlp.json", ["y"], TOL06_Y),
@@ -143,6 +143,7 @@ CHECKS = {
             ("lr/2", "lesson06_mlp.json", ["lr_sweep", "0.5", "loss"], "first_nonfinite"),
             ("lr/3", "lesson06_mlp.json", ["lr_sweep", "2.0", "loss"], "first_nonfinite"),
             ("relu_last", "lesson06_mlp.json", ["relu_adam", "loss", -1], TOL06_RELU_LAST),
+            ("truth_loss", "lesson06_noise_floor.json", ["truth_loss"], TOL06),
         ],
     ),
     "07_inside_backward": (
@@ -158,11 +159,14 @@ CHECKS = {
 
 # The lines each lesson's PyTorch program prints (a reference's "printed"), which the notebook
 # must print too, in the same order (scripts/check_examples.py checks the committed outputs):
-# (file, path to the list of lines, which of them). Lesson 06's learning-rate lines are left
-# out: PyTorch prints NaN as `nan`, Rust as `NaN`.
+# (file, path to the list of lines, which of them). Lesson 06's two diverging learning-rate
+# lines (lr 0.5 and 2.0) are left out: PyTorch prints NaN as `nan`, Rust as `NaN`.
 PRINTED = {
     "01_manual_gradients": [("lesson01_numpy_10.json", ["printed"], slice(None))],
-    "03_loss_and_optimizer": [("lesson03_rand_weight.json", ["printed"], slice(None))],
+    "03_loss_and_optimizer": [
+        ("lesson03_sgd_loop.json", ["printed"], slice(None)),
+        ("lesson03_rand_weight.json", ["printed"], slice(None)),
+    ],
     "04_module": [
         ("lesson04_linear_seeded.json", ["printed"], slice(None)),
         ("lesson04_walkthrough.json", ["printed"], slice(None)),
@@ -171,7 +175,11 @@ PRINTED = {
         ("lesson05_noisy.json", ["printed"], slice(None)),
         ("lesson05_noisy.json", ["noisy", "printed"], slice(None)),
     ],
-    "06_beyond_a_line": [("lesson06_mlp.json", ["printed"], slice(0, 6))],
+    "06_beyond_a_line": [
+        ("lesson06_mlp.json", ["printed"], slice(0, 6)),
+        ("lesson06_noise_floor.json", ["printed"], slice(None)),
+        ("lesson06_mlp.json", ["printed"], slice(6, 8)),
+    ],
 }
 
 
