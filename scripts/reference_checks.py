@@ -67,14 +67,17 @@ CHECKS = {
         ],
     ),
     "02_autograd": (
-        'println!("{{\\"losses\\": {:?}, \\"grads\\": {:?}, \\"losses_100\\": {:?}, \\"w_100\\": {:?}, \\"f5_100\\": {:?}}}",'
-        " losses, grads, losses_100, w.item(), (&w * 5.0).item());",
+        'println!("{{\\"losses\\": {:?}, \\"grads\\": {:?}, \\"losses_100\\": {:?}, \\"w_100\\": {:?}, \\"f5_100\\": {:?},'
+        ' \\"y_hat_grad\\": {:?}, \\"w_b_grad\\": {:?}}}",'
+        " losses, grads, losses_100, w.item(), (&w * 5.0).item(), g_hat.to_vec(), w_b.grad().unwrap().item());",
         [
             ("losses", "seed_autograd_w.json", ["runs", "iters_20", "loss"], "bits"),
             ("grads", "seed_autograd_w.json", ["runs", "iters_20", "grad"], "bits"),
             ("losses_100", "seed_autograd_w.json", ["runs", "iters_100", "loss"], "bits"),
             ("w_100", "seed_autograd_w.json", ["runs", "iters_100", "w", -1], "bits"),
             ("f5_100", "seed_autograd_w.json", ["runs", "iters_100", "f5_after"], "bits"),
+            ("y_hat_grad", "lesson02_autograd.json", ["broadcast", "y_hat_grad"], "bits"),
+            ("w_b_grad", "lesson02_autograd.json", ["broadcast", "w_grad"], "bits"),
         ],
     ),
     "03_loss_and_optimizer": (
@@ -161,7 +164,14 @@ CHECKS = {
 # (file, path to the list of lines, which of them). Lesson 06's learning-rate lines are left
 # out: PyTorch prints NaN as `nan`, Rust as `NaN`.
 PRINTED = {
-    "01_manual_gradients": [("lesson01_numpy_10.json", ["printed"], slice(None))],
+    "01_manual_gradients": [
+        ("manual_numpy.json", ["runs", "corrected_mean_iters_20", "printed"], slice(None)),
+        ("lesson01_numpy_10.json", ["printed"], slice(None)),
+    ],
+    "02_autograd": [
+        ("lesson02_autograd.json", ["printed"], slice(None)),
+        ("seed_autograd_w.json", ["runs", "iters_20", "printed"], slice(None)),
+    ],
     "03_loss_and_optimizer": [("lesson03_rand_weight.json", ["printed"], slice(None))],
     "04_module": [
         ("lesson04_linear_seeded.json", ["printed"], slice(None)),
