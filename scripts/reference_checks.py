@@ -185,6 +185,27 @@ PRINTED = {
 }
 
 
+# Numbers that a lesson's prose quotes from a PyTorch run that no cell of it prints: (file, path,
+# format); each value, formatted, must appear in the lesson's markdown (scripts/check_examples.py
+# checks). Lesson 02: PyTorch's gradcheck with float32 data (fails, its numerical derivative) and
+# with X.double(), Y.double() (passes).
+QUOTED = {
+    "02_autograd": [
+        ("lesson02_autograd.json", ["gradcheck", "float32_data", "numerical"], "about `{:.1f}`"),
+        ("lesson02_autograd.json", ["gradcheck", "double_data", "passed"], "(w,))   # {}"),
+    ],
+}
+
+
+def quoted_problem(stem: str, markdown: str) -> str | None:
+    """None if every number QUOTED for the lesson appears in its markdown; else the first missing."""
+    for file, path, form in QUOTED.get(stem, []):
+        text = form.format(lookup(json.loads((REFERENCE / file).read_text()), path))
+        if text not in markdown:
+            return f"PyTorch gives {text!r} ({file}: {'/'.join(path)}), the lesson's prose does not say it"
+    return None
+
+
 def printed_problem(stem: str, lines: list[str]) -> str | None:
     """None if every line the lesson's PyTorch programs print is among `lines` (what the
     notebook prints), in order; else the first one missing."""
