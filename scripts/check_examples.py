@@ -2,7 +2,8 @@
 This keeps the two in agreement: each line an example prints must appear, in the same order,
 among the lines the notebook's committed outputs print. And the lines the lesson's PyTorch
 programs print (autograd-core/tests/reference/, reference_checks.PRINTED) must appear there too,
-in order: the notebook prints what the PyTorch code beside it prints. Prints "N passed, M failed"."""
+in order: the notebook prints what the PyTorch code beside it prints; and the numbers its prose
+quotes from PyTorch runs (reference_checks.QUOTED) must appear in its markdown. Prints "N passed, M failed"."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def notebook_lines(path: Path) -> list[str]:
             if out.output_type == "stream" and out.name == "stdout":
                 lines += out.text.splitlines()
     return lines
+
+
+def notebook_markdown(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
 
 
 def missing_line(example: list[str], notebook: list[str]) -> str | None:
@@ -57,7 +63,9 @@ def main() -> int:
             continue
         lines = run.stdout.splitlines()
         missing = missing_line(lines, notebook_lines(path))
-        pytorch = reference_checks.printed_problem(name, notebook_lines(path))
+        pytorch = reference_checks.printed_problem(name, notebook_lines(path)) or reference_checks.quoted_problem(
+            name, notebook_markdown(path)
+        )
         if pytorch is not None:
             print(f"{name}: FAILED, {pytorch}")
             failed += 1

@@ -1118,6 +1118,68 @@ def lesson07_neuron() -> dict:
     }
 
 
+def lesson02_autograd() -> dict:
+    # Lesson 02's PyTorch cells, in the lesson's order: the prints beside its cells, the broadcast
+    # of w (shape []) over X (shape [4]) and its gradient summed back, and gradcheck, whose
+    # float64 w alone does not promote the float32 X and Y (a 0-d tensor does not set the dtype
+    # of dimensioned ones): the loss stays float32 and the default step fails the check.
+    X = torch.tensor([1, 2, 3, 4], dtype=torch.float32)
+    Y = torch.tensor([2, 4, 6, 8], dtype=torch.float32)
+    w = torch.tensor(0.0, dtype=torch.float32, requires_grad=True)
+    lines = [str(w)]
+    y_hat = w * X
+    l = ((Y - y_hat) ** 2).mean()
+    lines += [str(y_hat), str(l)]
+    l.backward()
+    lines.append(str(w.grad))
+    # the broadcast section
+    w_b = torch.tensor(0.0, requires_grad=True)
+    y_hat_b = w_b * X
+    y_hat_b.retain_grad()
+    ((Y - y_hat_b) ** 2).mean().backward()
+    g_hat = y_hat_b.grad
+    lines.append(f"{list(w_b.shape)} {list(X.shape)} {list(y_hat_b.shape)}")
+    lines += [str(g_hat), str(g_hat * X), f"{str((g_hat * X).sum())} {str(w_b.grad)}"]
+    with torch.no_grad():
+        w -= 0.01 * w.grad
+    lines.append(str(w))
+
+    from torch.autograd.gradcheck import GradcheckError  # the module, not the function
+
+    def loss(w, x, y):
+        return ((y - w * x) ** 2).mean()
+
+    gradcheck = {}
+    for name, (x, y) in {"float32_data": (X, Y), "double_data": (X.double(), Y.double())}.items():
+        w64 = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        try:
+            passed = torch.autograd.gradcheck(lambda w: loss(w, x, y), (w64,))
+            numerical = None
+        except GradcheckError as error:
+            passed = False
+            numerical = float(str(error).split("numerical:tensor([[")[1].split("]]")[0])
+        gradcheck[name] = {"loss_dtype": str(loss(w64, x, y).dtype), "passed": passed, "numerical": numerical}
+    return {
+        "program": (
+            "X=[1,2,3,4], Y=[2,4,6,8] float32, w=tensor(0.0, requires_grad=True): print w, "
+            "y_hat=w*X, l=((Y-y_hat)**2).mean(), l.backward(), w.grad; the broadcast: a fresh "
+            "w, y_hat=w*X with retain_grad(), the same loss, backward, the shapes, y_hat.grad, "
+            "y_hat.grad*X, its sum and w.grad; the first update under no_grad; "
+            "torch.autograd.gradcheck(lambda w: ((Y - w*X)**2).mean(), (w64,)) at w64 = "
+            "tensor(0.0, float64), with X, Y as they are and with X.double(), Y.double()"
+        ),
+        "fields": (
+            "printed: the lines the cells print, in the lesson's order (shapes as lists); "
+            "broadcast: y_hat.grad and w.grad; gradcheck: per variant the loss dtype, whether "
+            "gradcheck passed, and the numerical derivative it reports when it fails (float64; "
+            "the analytical one is -30)."
+        ),
+        "printed": lines,
+        "broadcast": {"y_hat_grad": floats(g_hat), "w_grad": f32(w_b.grad)},
+        "gradcheck": gradcheck,
+    }
+
+
 FILES = {
     "seed_autograd_w.json": seed_autograd_w,
     "manual_numpy.json": manual_numpy,
@@ -1134,6 +1196,7 @@ FILES = {
     "lesson03_sgd_loop.json": lesson03_sgd_loop,
     "lesson07_neuron.json": lesson07_neuron,
     "data_loader.json": data_loader,
+    "lesson02_autograd.json": lesson02_autograd,
 }
 
 

@@ -67,14 +67,17 @@ CHECKS = {
         ],
     ),
     "02_autograd": (
-        'println!("{{\\"losses\\": {:?}, \\"grads\\": {:?}, \\"losses_100\\": {:?}, \\"w_100\\": {:?}, \\"f5_100\\": {:?}}}",'
-        " losses, grads, losses_100, w.item(), (&w * 5.0).item());",
+        'println!("{{\\"losses\\": {:?}, \\"grads\\": {:?}, \\"losses_100\\": {:?}, \\"w_100\\": {:?}, \\"f5_100\\": {:?},'
+        ' \\"y_hat_grad\\": {:?}, \\"w_b_grad\\": {:?}}}",'
+        " losses, grads, losses_100, w.item(), (&w * 5.0).item(), g_hat.to_vec(), w_b.grad().unwrap().item());",
         [
             ("losses", "seed_autograd_w.json", ["runs", "iters_20", "loss"], "bits"),
             ("grads", "seed_autograd_w.json", ["runs", "iters_20", "grad"], "bits"),
             ("losses_100", "seed_autograd_w.json", ["runs", "iters_100", "loss"], "bits"),
             ("w_100", "seed_autograd_w.json", ["runs", "iters_100", "w", -1], "bits"),
             ("f5_100", "seed_autograd_w.json", ["runs", "iters_100", "f5_after"], "bits"),
+            ("y_hat_grad", "lesson02_autograd.json", ["broadcast", "y_hat_grad"], "bits"),
+            ("w_b_grad", "lesson02_autograd.json", ["broadcast", "w_grad"], "bits"),
         ],
     ),
     "03_loss_and_optimizer": (
@@ -162,7 +165,14 @@ CHECKS = {
 # (file, path to the list of lines, which of them). Lesson 06's two diverging learning-rate
 # lines (lr 0.5 and 2.0) are left out: PyTorch prints NaN as `nan`, Rust as `NaN`.
 PRINTED = {
-    "01_manual_gradients": [("lesson01_numpy_10.json", ["printed"], slice(None))],
+    "01_manual_gradients": [
+        ("manual_numpy.json", ["runs", "corrected_mean_iters_20", "printed"], slice(None)),
+        ("lesson01_numpy_10.json", ["printed"], slice(None)),
+    ],
+    "02_autograd": [
+        ("lesson02_autograd.json", ["printed"], slice(None)),
+        ("seed_autograd_w.json", ["runs", "iters_20", "printed"], slice(None)),
+    ],
     "03_loss_and_optimizer": [
         ("lesson03_sgd_loop.json", ["printed"], slice(None)),
         ("lesson03_rand_weight.json", ["printed"], slice(None)),
@@ -181,6 +191,27 @@ PRINTED = {
         ("lesson06_mlp.json", ["printed"], slice(6, 8)),
     ],
 }
+
+
+# Numbers that a lesson's prose quotes from a PyTorch run that no cell of it prints: (file, path,
+# format); each value, formatted, must appear in the lesson's markdown (scripts/check_examples.py
+# checks). Lesson 02: PyTorch's gradcheck with float32 data (fails, its numerical derivative) and
+# with X.double(), Y.double() (passes).
+QUOTED = {
+    "02_autograd": [
+        ("lesson02_autograd.json", ["gradcheck", "float32_data", "numerical"], "about `{:.1f}`"),
+        ("lesson02_autograd.json", ["gradcheck", "double_data", "passed"], "(w,))   # {}"),
+    ],
+}
+
+
+def quoted_problem(stem: str, markdown: str) -> str | None:
+    """None if every number QUOTED for the lesson appears in its markdown; else the first missing."""
+    for file, path, form in QUOTED.get(stem, []):
+        text = form.format(lookup(json.loads((REFERENCE / file).read_text()), path))
+        if text not in markdown:
+            return f"PyTorch gives {text!r} ({file}: {'/'.join(path)}), the lesson's prose does not say it"
+    return None
 
 
 def printed_problem(stem: str, lines: list[str]) -> str | None:

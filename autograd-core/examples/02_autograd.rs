@@ -17,6 +17,18 @@ fn main() {
     l.backward();
     println!("{}", w.grad().unwrap());
     println!("y_hat.grad(): {:?}", y_hat.grad());
+
+    // w (shape []) is broadcast over x (shape [4]); its gradient is summed back to shape [].
+    let w_b = tensor!(0.0).requires_grad_(true);
+    let y_hat_b = &w_b * &x;
+    y_hat_b.retain_grad();
+    (&y - &y_hat_b).pow(2.0).mean().backward();
+    let g_hat = y_hat_b.grad().unwrap();
+    println!("{:?} {:?} {:?}", w_b.shape(), x.shape(), y_hat_b.shape());
+    println!("{}", g_hat);
+    println!("{}", &g_hat * &x);
+    println!("{} {}", (&g_hat * &x).sum(), w_b.grad().unwrap());
+
     no_grad(|| w.sub_(&(w.grad().unwrap() * 0.01)));
     println!("{}", w);
 
