@@ -228,15 +228,17 @@ def check_head_start() -> None:
 
     # Lesson 02 after 15 s of reading, in a kernel with the head start (one round; `make first-minute`
     # compares with and without, and Run All, over several rounds).
+    # On a busy machine the reading is longer, as the kernel's start was slower (--scale-reading).
     run = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("first_minute.py")), "--only-after", "--rounds", "1",
-         "--no-run-all", "--json", str(rn.ROOT / "target" / "first-minute-harness.json")],
+         "--no-run-all", "--scale-reading", "--json", str(rn.ROOT / "target" / "first-minute-harness.json")],
         capture_output=True, text=True,
     )
     print(run.stdout)
-    warmed = "head start: analysed" in run.stderr or "too busy" in run.stdout
-    check(run.returncode == 0 and warmed,
-          "lesson 02's first three cells answer quickly after 15 s of reading, with their committed outputs")
+    busy = "too busy" in run.stdout
+    check(run.returncode == 0 and ("head start: analysed" in run.stderr or busy),
+          "lesson 02's first three cells, after 15 s of reading, with their committed outputs, answer "
+          + ("(not timed: the kernel started slower than the reading)" if busy else "quickly"))
 
 
 def main() -> int:
