@@ -20,7 +20,7 @@ Prints the medians and ranges, writes every number to target/first-minute.json, 
 (exit 1) when a cell fails or prints something else than its committed outputs; when, with the
 head start, a click takes longer than --bound seconds (1.5) and longer than --factor (4) times a warm
 cell at that moment (a trivial cell run twice after the clicks, in the same kernel: on a busy
-machine every cell is slower, while a cold click is 8 to 12 times a warm cell); or when Run All's
+machine every cell is slower, while a cold click took 7 to 13 times a warm cell); or when Run All's
 median with the head start exceeds its median without by more than --slack seconds (2). When the
 kernel takes longer to start than the reading, the clicks show nothing about the head start: that
 is reported, not judged. --scale-reading stretches the reading as much as the kernel's start was
