@@ -66,3 +66,11 @@ kit:
 
 browser-test: setup
 	.venv/bin/python scripts/browser_test.py --self-test $(if $(filter 1,$(SCREENSHOT)),--screenshot)
+
+# make first-minute  a student opens lesson 02, reads for 15 s, then runs its first three cells;
+#                    and Run All right away: with and without the kernel's head start, alternated
+#                    (scripts/first_minute.py; README "For teachers")
+.PHONY: first-minute
+
+first-minute: setup
+	.venv/bin/python scripts/first_minute.py --rounds 4
