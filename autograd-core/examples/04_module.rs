@@ -3,6 +3,7 @@
 //! intercept is slow (x is not centred).
 //! `cargo run --example 04_module` prints what the notebook prints.
 
+use autograd_core::nn::functional::line_fit_curvatures as curvatures;
 use autograd_core::prelude::*;
 
 struct LinearRegression {
@@ -173,20 +174,6 @@ fn least_squares(x: &Tensor, y: &Tensor) -> (f32, f32) {
     let (dx, dy) = (x - &x.mean(), y - &y.mean());
     let w = (&dx * &dy).mean().item() / dx.pow(2.0).mean().item();
     (w, y.mean().item() - w * x.mean().item())
-}
-
-/// The curvatures of L(w, b) = mean((w·x + b - y)²) along the bowl's two axes: the eigenvalues of
-/// H = 2·[[mean(x²), mean(x)], [mean(x), 1]], from its trace and determinant (in f64).
-fn curvatures(x: &Tensor) -> (f64, f64) {
-    let xs: Vec<f64> = x.to_vec().iter().map(|&v| v as f64).collect();
-    let n = xs.len() as f64;
-    let (m1, m2) = (
-        xs.iter().sum::<f64>() / n,
-        xs.iter().map(|v| v * v).sum::<f64>() / n,
-    );
-    let (half_trace, det) = (m2 + 1.0, 4.0 * (m2 - m1 * m1));
-    let r = (half_trace * half_trace - det).sqrt();
-    (half_trace - r, half_trace + r)
 }
 
 /// (w, b) before training and after each step of the loop (MSELoss, SGD), from `start`.

@@ -1,6 +1,7 @@
 //! Lesson 05 without Jupyter: fitting clean and noisy labels, the loss floor, standardised x.
 //! `cargo run --example 05_noisy_data` prints what the notebook prints.
 
+use autograd_core::nn::functional::line_fit_curvatures as curvatures;
 use autograd_core::prelude::*;
 
 /// (w, b) of a model.
@@ -107,20 +108,6 @@ fn main() {
         "final losses {:.4} and {:.4}",
         noisy_losses[499], standard_losses[499]
     );
-}
-
-/// The curvatures of L(w, b) = mean((w·x + b - y)²) along the bowl's two axes: the eigenvalues of
-/// H = 2·[[mean(x²), mean(x)], [mean(x), 1]], from its trace and determinant (in f64).
-fn curvatures(x: &Tensor) -> (f64, f64) {
-    let xs: Vec<f64> = x.to_vec().iter().map(|&v| v as f64).collect();
-    let n = xs.len() as f64;
-    let (m1, m2) = (
-        xs.iter().sum::<f64>() / n,
-        xs.iter().map(|v| v * v).sum::<f64>() / n,
-    );
-    let (half_trace, det) = (m2 + 1.0, 4.0 * (m2 - m1 * m1));
-    let r = (half_trace * half_trace - det).sqrt();
-    (half_trace - r, half_trace + r)
 }
 
 /// The least-squares intercept of y ≈ w·x + b: mean(y) - w·mean(x), with w = cov(x, y) / var(x).
