@@ -743,6 +743,8 @@ def lesson04_linear_seeded() -> dict:
     model = nn.Linear(1, 1)
     w_init, b_init = f32(model.weight), f32(model.bias)
     printed = [str(model)] + [f"{name}: {p}" for name, p in model.named_parameters()]
+    target_shape = lesson04_target_shape(model, X, Y)
+    printed += target_shape.pop("printed")
     loss = nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.015)
     printed.append(f"Prediction before training: f(5) = {model(X_test).item():.3f}")
@@ -765,14 +767,38 @@ def lesson04_linear_seeded() -> dict:
             "Y=[[2],[4],[6],[8],[11],[16]]; nn.MSELoss(); optim.SGD(model.parameters(), lr=0.015); "
             "100 iterations: l=loss(model(X), Y); l.backward(); optimizer.step(); optimizer.zero_grad()"
         ),
-        "fields": "w_init, b_init: the seeded initial weight and bias; per iteration: loss, and w, b after the step. f5_after = model(tensor([5.])).",
+        "fields": (
+            "w_init, b_init: the seeded initial weight and bias; per iteration: loss, and w, b after the step. "
+            "f5_after = model(tensor([5.])). target_shape: before training, mse(model(X), Y_flat) with "
+            "Y_flat of shape [6] (wrong_loss, PyTorch's warning) and mse(model(X), Y) (right_loss)."
+        ),
         "w_init": w_init,
         "b_init": b_init,
         "w": ws,
         "b": bs,
         "loss": losses,
         "f5_after": f32(model(X_test)),
+        "target_shape": target_shape,
         "printed": printed,
+    }
+
+
+def lesson04_target_shape(model, X, Y) -> dict:
+    """Lesson 04's shape bug, on the seeded layer before training: targets of shape [6] against
+    predictions [6, 1] broadcast to [6, 6] (PyTorch warns once, on stderr); nothing is trained."""
+    import warnings
+
+    Y_flat = torch.tensor([2, 4, 6, 8, 11, 16], dtype=torch.float32)  # shape [6]
+    mse = nn.MSELoss()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wrong = mse(model(X), Y_flat)
+    right = mse(model(X), Y)
+    return {
+        "warning": [str(w.message) for w in caught],
+        "wrong_loss": f32(wrong),
+        "right_loss": f32(right),
+        "printed": [str(wrong), str(list((model(X) - Y_flat).shape)), str(right)],
     }
 
 

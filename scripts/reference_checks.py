@@ -93,10 +93,11 @@ CHECKS = {
     ),
     "04_module": (
         'println!("{{\\"losses\\": {:?}, \\"w\\": {:?}, \\"b\\": {:?}, \\"f5\\": {:?}, \\"seeded_losses\\": {:?},'
-        ' \\"line_losses\\": {:?}, \\"line_w\\": {:?}, \\"line_b\\": {:?}}}",'
+        ' \\"line_losses\\": {:?}, \\"line_w\\": {:?}, \\"line_b\\": {:?}, \\"wrong_loss\\": {:?},'
+        ' \\"right_loss\\": {:?}}}",'
         " losses, model.lin.weight.item(), model.lin.bias.item(),"
         " model.forward(&tensor!([5.0])).item(), seeded_losses, line_losses, line.weight.item(),"
-        " line.bias.item());",
+        " line.bias.item(), wrong_loss.item(), right_loss.item());",
         [
             ("losses", "linear_module.json", ["cases", "w-0.5_b0.25", "loss"], "bits"),
             ("w", "linear_module.json", ["cases", "w-0.5_b0.25", "w", -1], "bits"),
@@ -106,6 +107,8 @@ CHECKS = {
             ("line_losses", "lesson04_walkthrough.json", ["loss"], "bits"),
             ("line_w", "lesson04_walkthrough.json", ["w_after", -1], "bits"),
             ("line_b", "lesson04_walkthrough.json", ["b"], "bits"),
+            ("wrong_loss", "lesson04_linear_seeded.json", ["target_shape", "wrong_loss"], "bits"),
+            ("right_loss", "lesson04_linear_seeded.json", ["target_shape", "right_loss"], "bits"),
         ],
     ),
     "05_noisy_data": (

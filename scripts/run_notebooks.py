@@ -369,8 +369,8 @@ FIGURES = {
     "01_manual_gradients": 1,
     "02_autograd": 3,
     "03_loss_and_optimizer": 1,
-    "04_module": 1,
-    "05_noisy_data": 4,
+    "04_module": 3,
+    "05_noisy_data": 5,
     "06_beyond_a_line": 3,
     "07_inside_backward": 3,
 }

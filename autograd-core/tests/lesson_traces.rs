@@ -83,6 +83,17 @@ fn lesson04_linear_from_its_seeded_weights() {
     let model = nn::Linear::new(1, 1);
     assert_eq!(model.weight.item().to_bits(), item(&r["w_init"]).to_bits());
     assert_eq!(model.bias.item().to_bits(), item(&r["b_init"]).to_bits());
+    // The lesson's shape bug, before training: targets [6] against predictions [6, 1] make the
+    // loss a mean over [6, 6] differences, PyTorch's number as well (with its warning).
+    let (mse, y_flat) = (
+        nn::MSELoss::new(),
+        tensor!([2.0, 4.0, 6.0, 8.0, 11.0, 16.0]),
+    );
+    let shape = &r["target_shape"];
+    let wrong = mse.forward(&model.forward(&x), &y_flat);
+    assert_eq!(wrong.item().to_bits(), item(&shape["wrong_loss"]).to_bits());
+    let right = mse.forward(&model.forward(&x), &y);
+    assert_eq!(right.item().to_bits(), item(&shape["right_loss"]).to_bits());
     let losses = fit(&model, &x, &y, 0.015, 100);
     assert_bits("loss", &losses, &floats(&r["loss"]));
     assert_eq!(model.weight.item(), item(&r["w"][99]));

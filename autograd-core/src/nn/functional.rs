@@ -242,6 +242,37 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
         .build())
 }
 
+/// The curvatures of the loss surface of a line fit, smallest first: the eigenvalues of the
+/// Hessian of `L(w, b) = mean((w·x + b - y)²)` over `(w, b)`, which is
+/// `H = 2·[[mean(x²), mean(x)], [mean(x), 1]]` and depends on `x` alone. Their ratio, the
+/// condition number, says how long and thin the bowl is: the learning rate must stay under
+/// `2/λ_max`, and along the flattest axis the distance to the minimum then shrinks by only
+/// `1 - lr·λ_min` per step (lessons 04 and 05: an `x` that is not centred, or not scaled,
+/// makes the intercept slow). In f64, from the trace and determinant of `H`.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// use autograd_core::nn::functional::line_fit_curvatures;
+/// // x centred: H = 2·diag(mean(x²), 1) = diag(8, 2)
+/// assert_eq!(line_fit_curvatures(&tensor!([[-2.0], [2.0]])), (2.0, 8.0));
+/// // x = 1..8 (mean 4): the eigenvalues keep H's trace 2·(mean(x²) + 1) and determinant
+/// // 4·(mean(x²) - mean(x)²), with mean(x²) = 130/6; the condition number is about 89
+/// let (low, high) = line_fit_curvatures(&tensor!([[1.0], [2.0], [3.0], [4.0], [6.0], [8.0]]));
+/// let m2 = 130.0 / 6.0;
+/// assert!((low + high - 2.0 * (m2 + 1.0)).abs() < 1e-9 && (low * high - 4.0 * (m2 - 16.0)).abs() < 1e-9);
+/// assert!((high / low - 88.655).abs() < 1e-3);
+/// ```
+pub fn line_fit_curvatures(x: &Tensor) -> (f64, f64) {
+    let xs = x.to_vec();
+    let n = xs.len() as f64;
+    let m1 = xs.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let m2 = xs.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / n;
+    // λ = tr/2 ± sqrt((tr/2)² - det), with tr/2 = m2 + 1 and det = 4 (m2 - m1²)
+    let (half_trace, det) = (m2 + 1.0, 4.0 * (m2 - m1 * m1));
+    let r = (half_trace * half_trace - det).max(0.0).sqrt();
+    (half_trace - r, half_trace + r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{linear, mse_loss};
