@@ -227,6 +227,7 @@ users() {
   touch "$passwords"
   chmod 600 "$passwords"
   while read -r name _; do
+    name=${name%$'\r'}  # a class list saved on Windows
     [[ -z $name || $name == \#* ]] && continue
     if ! [[ $name =~ ^[a-z][a-z0-9_-]{0,30}$ ]]; then
       echo "skipped '$name': an account name is lower-case letters, digits, - and _" >&2

@@ -5,7 +5,8 @@
 
 scripts/test_hub.sh runs it (it starts the hub and makes the accounts first). Each simulated
 student, as a browser would: logs in through the hub's login form (PAM checks the password),
-asks for a token, starts their server and waits for it, opens their own copy of lesson 02
+asks for a token, starts their server and waits for it, checks that JupyterLab will not ask
+about news, opens their own copy of lesson 02
 (lessons/02_autograd.ipynb in their home, seeded by the hub) in a new session with the "rust"
 kernel, and waits for the kernel to answer. When every kernel answers (or the start failed),
 all students run every code cell of the lesson at the same moment, one cell after the other as
@@ -15,7 +16,7 @@ servers are stopped. Only the loopback address is used; every wait is bounded.
 
 It reports each student's login, server start, kernel start (session created to first answer),
 lesson time, failed cells, peak memory (the resident memory of all processes of the student's
-account, summed, sampled every 0.25 s), and over all cells of all students the median and 95th
+account, summed, sampled every 0.25 s), CPU seconds (server, kernel and compiler), and over all cells of all students the median and 95th
 percentile latency (request sent to reply). A cell fails as in scripts/run_notebooks.py: an
 error or a panic, unless tagged raises-exception. Exit status 1 when any cell or start failed.
 """
@@ -45,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_notebooks import cell_problem  # noqa: E402 (the harness's own rule for a failed cell)
 
 LESSON = "lessons/02_autograd.ipynb"
+NOTIFICATION = "@jupyterlab/apputils-extension:notification"  # JupyterLab's news question
 SERVER_WAIT = 180  # s for a server to start
 KERNEL_WAIT = 180  # s for a kernel to answer
 CELL_WAIT = 300  # s for one cell
@@ -77,6 +79,7 @@ class Student:
         self.problems: list[str] = []
         self.compiled_here: list[str] | None = None
         self.peak_rss = 0
+        self.cpu_seconds = 0.0
 
     def api(self, method: str, path: str, **kw) -> requests.Response:
         headers = {"Authorization": f"token {self.token}"} if self.token else {}
@@ -113,6 +116,18 @@ class Student:
                 return
             time.sleep(0.25)
         raise RuntimeError(f"the server did not start in {SERVER_WAIT} s")
+
+    def no_questions(self) -> None:
+        """JupyterLab asks nothing on a fresh start: the news question and update check are off."""
+        r = self.api("GET", f"user/{self.name}/lab/api/settings/{NOTIFICATION}")
+        r.raise_for_status()
+        # The effective values: the student's own settings, else the schema's defaults, which
+        # the venv's overrides.json replaces.
+        body = r.json()
+        defaults = {key: spec.get("default") for key, spec in body["schema"]["properties"].items()}
+        settings = {key: (body.get("settings") or {}).get(key, defaults.get(key)) for key in ("fetchNews", "checkForUpdates")}
+        if settings["fetchNews"] != "false" or settings["checkForUpdates"] is not False:
+            raise RuntimeError(f"JupyterLab would ask about news or updates: {NOTIFICATION} is {settings}")
 
     def open_lesson(self) -> tuple[str, list]:
         r = self.api("GET", f"user/{self.name}/api/contents/{LESSON}")
@@ -189,6 +204,7 @@ async def run_student(student: Student, ready: asyncio.Event, go: asyncio.Event)
     try:
         await asyncio.to_thread(student.login)
         await asyncio.to_thread(student.start_server)
+        await asyncio.to_thread(student.no_questions)
         kernel_id, cells = await asyncio.to_thread(student.open_lesson)
         kernel = await Kernel.connect(student, kernel_id)
         deadline = time.monotonic() + KERNEL_WAIT
@@ -238,23 +254,29 @@ async def run_student(student: Student, ready: asyncio.Event, go: asyncio.Event)
 
 
 def sample_memory(students: list[Student], stop: threading.Event) -> None:
-    """Peak resident memory per student: all processes of their account, summed."""
+    """Per student, over all processes of their account: peak resident memory (summed), and the
+    CPU time used (each process's own and its finished children's, summed; the highest sum seen,
+    as a process's time moves to its parent when it ends)."""
     uids = {pwd.getpwnam(s.name).pw_uid: s for s in students}
-    page = os.sysconf("SC_PAGE_SIZE")
+    page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     while not stop.is_set():
-        totals = dict.fromkeys(uids, 0)
+        rss, cpu = dict.fromkeys(uids, 0), dict.fromkeys(uids, 0)
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
             try:
                 uid = entry.stat().st_uid
-                if uid in totals:
+                if uid in rss:
                     with open(f"/proc/{entry.name}/statm") as f:
-                        totals[uid] += int(f.read().split()[1]) * page
+                        rss[uid] += int(f.read().split()[1]) * page
+                    with open(f"/proc/{entry.name}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    cpu[uid] += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
             except (OSError, ValueError, IndexError):
                 continue
-        for uid, total in totals.items():
-            uids[uid].peak_rss = max(uids[uid].peak_rss, total)
+        for uid, student in uids.items():
+            student.peak_rss = max(student.peak_rss, rss[uid])
+            student.cpu_seconds = max(student.cpu_seconds, cpu[uid] / tick)
         stop.wait(0.25)
 
 
@@ -305,7 +327,8 @@ async def main_async(args) -> int:
         "dependencies_compiled_by_kernels": compiled,
         "per_student": [{"name": s.name, **{k: round(v, 2) for k, v in s.times.items()},
                          "cells": len(s.cells), "failed": sum(1 for c in s.cells if c["problem"]),
-                         "peak_rss_mb": round(s.peak_rss / 1e6), "compiled_here": s.compiled_here}
+                         "peak_rss_mb": round(s.peak_rss / 1e6),
+                         "cpu_seconds": round(s.cpu_seconds, 1), "compiled_here": s.compiled_here}
                         for s in students],
         "cells": {s.name: s.cells for s in students},
     }
@@ -314,11 +337,12 @@ async def main_async(args) -> int:
         args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"{len(students)} student(s) at once on {info['cpus']} cores ({info['cpu']}), "
           f"{info['memory_gb']} GB, load average before {info['load_average_before'][0]:.1f}")
-    print(f"{'student':<14}{'login':>7}{'server':>8}{'kernel':>8}{'lesson':>8}{'cells':>7}{'failed':>8}{'peak MB':>9}")
+    print(f"{'student':<14}{'login':>7}{'server':>8}{'kernel':>8}{'lesson':>8}{'cells':>7}{'failed':>8}"
+          f"{'peak MB':>9}{'CPU s':>7}")
     for row in report["per_student"]:
         print(f"{row['name']:<14}{row.get('login', 0):>7.2f}{row.get('server_start', 0):>8.1f}"
               f"{row.get('kernel_start', 0):>8.1f}{row.get('lesson', 0):>8.1f}{row['cells']:>7}"
-              f"{row['failed']:>8}{row['peak_rss_mb']:>9}")
+              f"{row['failed']:>8}{row['peak_rss_mb']:>9}{row['cpu_seconds']:>7.1f}")
     if latencies:
         print(f"cells: {len(latencies)} run, median {report['cell_median_s']:.2f} s, "
               f"95th percentile {report['cell_p95_s']:.2f} s, max {max(latencies):.2f} s; "
