@@ -162,7 +162,8 @@ class Kernel:
         scheme = "wss" if parsed.scheme == "https" else "ws"
         url = f"{scheme}://{parsed.netloc}{parsed.path}user/{student.name}/api/kernels/{kernel_id}/channels"
         request = HTTPRequest(url, headers={"Authorization": f"token {student.token}"},
-                              connect_timeout=30, request_timeout=30, validate_cert=False)
+                              # jupyter_server answers the websocket once the kernel has started
+                              connect_timeout=KERNEL_WAIT, request_timeout=KERNEL_WAIT, validate_cert=False)
         return cls(await websocket_connect(request, max_message_size=256 * 1024 * 1024))
 
     async def request(self, msg_type: str, content: dict, channel: str = "shell", wait: float = CELL_WAIT):

@@ -47,6 +47,8 @@ cleanup() {
   for ((i = 1; i <= 64; i++)); do printf 'hubload%02d\n' "$i"; done >"$list"
   bash hub/hub.sh remove-users "$list"
   getent group "$HUB_GROUP" >/dev/null && groupdel "$HUB_GROUP"
+  # The hub's record of the deleted accounts (its next start would warn about each).
+  rm -f "$HUB_PREFIX/state/jupyterhub.sqlite"
   rm -f "$list"
   exit "$status"
 }
