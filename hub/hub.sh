@@ -10,7 +10,7 @@
 #
 # Settings (environment, or make variables: make hub HUB_CLASS=class.txt):
 #   HUB_PREFIX=/opt/autograd-hub  where everything is installed (not in the checkout: the students'
-#                                 servers must read it, and /root is closed to them)
+#                                 servers must read it, and root's home is closed to them)
 #   HUB_PORT=8000                 the hub listens on 127.0.0.1:HUB_PORT (the proxy's API and the
 #                                 hub's own use the two ports after it)
 #   HUB_HTTPS=FOLDER              serve on https://0.0.0.0:443 with FOLDER/fullchain.pem and
@@ -74,7 +74,7 @@ debian_packages() {
 
 repo_setup() { bash scripts/setup.sh --kernel-only; }
 
-# The toolchain set-up uses lives under /root (closed to students): the hub gets its own copy,
+# The toolchain set-up uses lives in root's home (closed to students): the hub gets its own copy,
 # hardlinked (no space) where HUB_PREFIX is on the same file system. rust-src comes with it.
 toolchain() {
   local sysroot; sysroot=$(rustc --print sysroot)

@@ -97,7 +97,7 @@ def seed_files(user: str) -> None:
         own(crate)
     # scripts/evcxr_kernel.py gives each kernel a private build folder seeded from this one by
     # hardlinks, which the kernel (running as the student) may only make to files the student
-    # owns (fs.protected_hardlinks): so each student owns one copy (about 45 MB), made here
+    # owns (fs.protected_hardlinks): so each student owns one copy (84 MB), made here
     # when the course's was rebuilt since (its warm-up stamps differ).
     source = COURSE / "notebooks"
     stamps = source / ".evcxr-build" / ".warm-stamps.json"
