@@ -261,10 +261,11 @@ remove_users() {
 
 # The hub writes its pid file itself (jupyterhub_config.py); a zombie (where nothing reaps
 # orphans, as in some containers) counts as stopped.
+alive() { [[ -n $1 && $(ps -o stat= -p "$1" 2>/dev/null) =~ ^[^Z] ]]; }
 running() {
   local pid
   pid=$(cat "$STATE/jupyterhub.pid" 2>/dev/null) || return 1
-  [[ -n $pid && $(ps -o stat= -p "$pid" 2>/dev/null) =~ ^[^Z] ]]
+  alive "$pid"
 }
 
 # The address the installed hub serves (settings.json, written by install).
@@ -314,11 +315,11 @@ stop() {
   # services and the proxy, then exits; what the class's accounts still run is ended after.
   kill -TERM "$pid"
   local i
-  for i in $(seq 1 120); do
-    running || break
+  for i in $(seq 1 120); do  # the hub deletes its pid file before it is done: wait for the pid
+    alive "$pid" || break
     sleep 0.25
   done
-  if running; then
+  if alive "$pid"; then
     echo "the hub did not stop in 30 s: SIGKILL"
     kill -KILL "$pid"
     [[ -f $STATE/proxy.pid ]] && kill -TERM "$(cat "$STATE/proxy.pid")" 2>/dev/null || true
