@@ -74,3 +74,26 @@ browser-test: setup
 
 first-minute: setup
 	.venv/bin/python scripts/first_minute.py --rounds 4
+
+# make hub        one JupyterHub for a class on this Debian server, as root (hub/hub.sh; README
+#                 "For teachers"): installs into HUB_PREFIX (/opt/autograd-hub), makes an
+#                 account per name in HUB_CLASS (a class list file, if given), starts the hub on
+#                 127.0.0.1:HUB_PORT (8000), or on :443 with HUB_HTTPS=FOLDER (the school's
+#                 fullchain.pem and privkey.pem)
+# make hub-stop   stop it (and the students' servers)
+# make hub-load   the load test: 1, 4, 8 and 16 simulated students at once on a hub of its own
+#                 (scripts/test_hub.sh; HUB_LOAD="1 4" for other sizes)
+
+.PHONY: hub hub-stop hub-load
+
+hub:
+	bash hub/hub.sh install
+	$(if $(HUB_CLASS),bash hub/hub.sh users $(HUB_CLASS))
+	bash hub/hub.sh start
+
+hub-stop:
+	bash hub/hub.sh stop
+
+HUB_LOAD ?= 1 4 8 16
+hub-load:
+	bash scripts/test_hub.sh $(HUB_LOAD)

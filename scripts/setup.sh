@@ -11,19 +11,23 @@
 # (npm ci; needs node 20+), and then JupyterLab too. Elsewhere the browser test is skipped.
 # `--fetch-only` only fills cargo's cache (CARGO_HOME): the offline test (scripts/test_offline.sh)
 # runs it on an empty one, so a crate this step forgets fails that test.
+# `--kernel-only` only installs rust-src and evcxr_jupyter: the class server (hub/hub.sh) copies
+# them and does the rest in its own folder.
 #
-#   bash scripts/setup.sh [--lab | --fetch-only]
+#   bash scripts/setup.sh [--lab | --fetch-only | --kernel-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EVCXR_VERSION=0.22.0
 LAB=0
 FETCH_ONLY=0
+KERNEL_ONLY=0
 case "${1:-}" in
   --lab) LAB=1 ;;
   --fetch-only) FETCH_ONLY=1 ;;
+  --kernel-only) KERNEL_ONLY=1 ;;
   "") ;;
-  *) echo "usage: $0 [--lab | --fetch-only]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--lab | --fetch-only | --kernel-only]" >&2; exit 2 ;;
 esac
 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -236,6 +240,12 @@ warm() {
 if [[ $FETCH_ONLY == 1 ]]; then
   step "rust-src component" rust_src
   step "crates for the kernels (cargo's cache: ${CARGO_HOME:-$HOME/.cargo})" fetch
+  exit 0
+fi
+
+if [[ $KERNEL_ONLY == 1 ]]; then
+  step "rust-src component" rust_src
+  step "evcxr_jupyter $EVCXR_VERSION" evcxr
   exit 0
 fi
 

@@ -5,7 +5,8 @@
 # two of them at once, then lesson 02 without network from a cargo cache only set-up filled, then the
 # lesson examples against the notebooks, the README's figures against a fresh drawing, a
 # self-test of that notebook harness, the classroom kit (student copies without solutions, run
-# by the kernel), and, where Chromium is installed, lesson 02 run in JupyterLab in a real browser.
+# by the kernel), the class server (a JupyterHub with two students at once, as root), and, where
+# Chromium is installed, lesson 02 run in JupyterLab in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -57,6 +58,15 @@ phase examples  .venv/bin/python scripts/check_examples.py
 phase figures   bash scripts/check_figures.sh
 phase harness   .venv/bin/python scripts/test_harness.py
 phase kit       .venv/bin/python scripts/test_kit.py
+# The class server: a JupyterHub of its own (hub/hub.sh) with 2 new students running lesson 02
+# at the same moment; the hub, its accounts and their processes are gone afterwards.
+if [[ $(id -u) == 0 ]]; then
+  phase hub bash scripts/test_hub.sh 2
+else
+  echo
+  echo "==> hub: skipped: it makes system accounts, so it needs root"
+  summary+=("$(printf '%-10s skipped (not root)' hub)")
+fi
 # Lesson 02 in JupyterLab in headless Chromium, plus the self-test that it fails when it must.
 if [[ -x /usr/bin/chromium ]]; then
   phase browser .venv/bin/python scripts/browser_test.py --self-test
