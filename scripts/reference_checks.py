@@ -49,6 +49,9 @@ TOL06_MOMENTUM_LAST = 2e-3
 TOL06_ADAM_LAST = 1e-3
 TOL06_RELU_LAST = 5e-2
 
+# Lesson 07 (lesson 06's data and MLP, split 100/100): PyTorch's matrix products and sums add in
+# another order (lesson 06). TOL07_PLACEHOLDER
+
 # lesson stem -> (probe code, [(probe key, reference file, reference path, how)])
 # A reference path is a list of keys; an int index picks from a list (-1: the last epoch), a
 # slice picks a part of it (the probe prints the same part).
@@ -145,12 +148,22 @@ CHECKS = {
             ("relu_last", "lesson06_mlp.json", ["relu_adam", "loss", -1], TOL06_RELU_LAST),
         ],
     ),
-    "07_inside_backward": (
+    "07_minibatches_and_validation": (
+        'println!("{{\\"x\\": {:?}, \\"y\\": {:?}, \\"train_indices\\": {:?}, \\"val_indices\\": {:?}, \\"first_batch\\": {:?},'
+        ' \\"full_steps\\": {:?}, \\"full_train\\": {:?}, \\"full_val\\": {:?}, \\"mini_steps\\": {:?}, \\"mini_train\\": {:?},'
+        ' \\"mini_val\\": {:?}, \\"adam_train\\": {:?}, \\"adam_val\\": {:?}, \\"best\\": {:?}}}",'
+        " x.to_vec(), y.to_vec(), train_set.indices(), val_set.indices(), xb.to_vec(), full.steps, full.train, full.val,"
+        " mini.steps, mini.train, mini.val, adam.train, adam.val, best + 1);",
+        [
+            ("x", "lesson07_minibatches.json", ["split", "first_batch_x"], "bits"),
+        ],
+    ),
+    "08_inside_backward": (
         'println!("{{\\"o\\": {:?}, \\"grad\\": {:?}}}", to.item(),'
         " [&tx1, &tx2, &tw1, &tw2, &tb].iter().map(|t| t.grad().unwrap().item()).collect::<Vec<f32>>());",
         [
-            ("o", "lesson07_neuron.json", ["o"], "bits"),
-            ("grad", "lesson07_neuron.json", ["grad"], "bits"),
+            ("o", "lesson08_neuron.json", ["o"], "bits"),
+            ("grad", "lesson08_neuron.json", ["grad"], "bits"),
         ],
     ),
 }

@@ -143,7 +143,7 @@ macro_rules! tensor {
 /// let _opt = optim::SGD::new(model.parameters(), 0.01);
 /// ```
 pub mod prelude {
-    pub use crate::data::{DataLoader, TensorDataset};
+    pub use crate::data::{random_split, try_random_split, DataLoader, Subset, TensorDataset};
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
     pub use crate::{check, summary, ModuleDisplay};
