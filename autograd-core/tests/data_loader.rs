@@ -309,7 +309,10 @@ fn subsets_hold_their_rows_and_errors_read_like_pytorch() {
         err.contains("lengths [7, 4] (sum 11) of a dataset of 10"),
         "{err}"
     );
-    let panic = std::panic::catch_unwind(|| Subset::new(&dataset, &[2, 10])).unwrap_err();
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Subset::new(&dataset, &[2, 10])
+    }))
+    .unwrap_err();
     let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
         text.contains("index 10 is out of bounds for dimension 0 with size 10"),
