@@ -249,22 +249,33 @@ impl<const N: usize> Subset<N> {
     /// ```
     #[track_caller]
     pub fn new(dataset: &TensorDataset<N>, indices: &[usize]) -> Subset<N> {
+        Self::try_new(dataset, indices).or_panic()
+    }
+
+    /// [`Subset::new`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4])]);
+    /// let err = Subset::try_new(&dataset, &[1, 4]).unwrap_err();
+    /// assert!(err.to_string().starts_with("index 4 is out of bounds for dimension 0 with size 4"));
+    /// ```
+    pub fn try_new(dataset: &TensorDataset<N>, indices: &[usize]) -> Result<Subset<N>> {
         let n = dataset.len();
         if let Some(&bad) = indices.iter().find(|&&i| i >= n) {
-            // dataset[bad] raises this in PyTorch, at the first access
-            Err::<(), _>(TensorError::Invalid(format!(
+            // what `subset[k]` raises in PyTorch, at the first access to that sample
+            return Err(TensorError::Invalid(format!(
                 "index {bad} is out of bounds for dimension 0 with size {n}\n  op: Subset::new\n  \
                  hint: a subset's indices count from 0 to len() - 1 of the dataset"
-            )))
-            .or_panic();
+            )));
         }
-        Subset {
+        Ok(Subset {
             dataset: dataset.share(),
             indices: indices.to_vec(),
             rows: TensorDataset {
                 tensors: dataset.batch(indices),
             },
-        }
+        })
     }
 
     /// The positions of the subset's samples in the whole dataset: `subset.indices`.

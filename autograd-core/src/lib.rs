@@ -13,7 +13,7 @@
 //!   [`Function`] for ops of your own;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
-//! - [`data`]: `TensorDataset` and `DataLoader`, mini-batches in PyTorch's shuffled order;
+//! - [`data`]: `TensorDataset`, `random_split` and `DataLoader`, mini-batches in PyTorch's shuffled order;
 //! - `display.rs`: printing exactly as PyTorch prints;
 //!
 //! beneath them, speed only, which a first reading can skip:
