@@ -1119,12 +1119,121 @@ def data_loader() -> dict:
     }
 
 
+# ------------------------------------------------------- lesson 07: mini-batches and validation
+
+LESSON07_EPOCHS = 100  # full batch against mini-batches
+LESSON07_VAL_EPOCHS = 2000  # Adam with a validation curve
+
+
+def lesson07_minibatches() -> dict:
+    # Lesson 07: lesson 06's wave and MLP, split by random_split into training and validation
+    # halves, trained through DataLoaders (the code the lesson shows, line for line).
+    from torch.utils.data import DataLoader, TensorDataset, random_split
+
+    torch.manual_seed(0)
+    X = torch.linspace(-3, 3, 200).reshape(-1, 1)
+    Y = torch.sin(2 * X) + 0.1 * torch.randn(200, 1)
+    dataset = TensorDataset(X, Y)
+    x0, y0 = dataset[0]
+    printed = [f"{len(dataset)} samples; the first: {x0} {y0}"]
+    train_set, val_set = random_split(dataset, [100, 100])
+    printed.append(f"{len(train_set)} for training, {len(val_set)} for validation; training indices {train_set.indices[:6]}")
+    X_train, Y_train = X[train_set.indices], Y[train_set.indices]
+    X_val, Y_val = X[val_set.indices], Y[val_set.indices]
+    loader = DataLoader(train_set, batch_size=10, shuffle=True)
+    xb, yb = next(iter(loader))
+    printed.append(f"{len(loader)} batches per epoch; the first: {list(xb.shape)} {list(yb.shape)}")
+    printed.append(str(xb.reshape(-1)))
+    split = {
+        "train_indices": list(train_set.indices),
+        "val_indices": list(val_set.indices),
+        "first_batch_x": floats(xb),
+    }
+    # random_split alone: torch.manual_seed(seed); the parts' indices; then torch.rand(2)
+    # (one randperm of len(dataset) from the global stream, cut in order)
+    split_cases = {}
+    for seed in [0, 42]:
+        for n, lengths in [(10, [6, 4]), (7, [1, 2, 4]), (200, [160, 40]), (5, [5, 0])]:
+            torch.manual_seed(seed)
+            parts = random_split(TensorDataset(torch.arange(n)), lengths)
+            split_cases[f"seed{seed}_n{n}_{'_'.join(map(str, lengths))}"] = {
+                "seed": seed,
+                "lengths": lengths,
+                "indices": [list(p.indices) for p in parts],
+                "rand_after": floats(torch.rand(2)),
+            }
+
+    def make_mlp():
+        torch.manual_seed(1)
+        return nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1))
+
+    loss_fn = nn.MSELoss()
+
+    def evaluate(model, X, Y):
+        with torch.no_grad():
+            return loss_fn(model(X), Y).item()
+
+    def train(model, optimizer, loader, epochs):
+        steps, train_losses, val_losses = [], [], []
+        for _ in range(epochs):
+            for xb, yb in loader:
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                steps.append(f32(loss))
+            train_losses.append(f32(evaluate(model, X_train, Y_train)))
+            val_losses.append(f32(evaluate(model, X_val, Y_val)))
+        return steps, train_losses, val_losses
+
+    runs = {}
+    for name, batch_size, shuffle in [("full_batch", 100, False), ("minibatch", 10, True)]:
+        model = make_mlp()
+        loader = DataLoader(train_set, batch_size=batch_size, shuffle=shuffle)
+        steps, train_losses, val_losses = train(model, torch.optim.SGD(model.parameters(), lr=0.05), loader, LESSON07_EPOCHS)
+        runs[name] = {"steps": steps, "train": train_losses, "val": val_losses}
+        label = "full batch" if name == "full_batch" else "mini-batch"
+        printed.append(f"{label:>10}: {len(steps)} steps, training loss after {LESSON07_EPOCHS} epochs {train_losses[-1]:.4f}")
+
+    model = make_mlp()
+    loader = DataLoader(train_set, batch_size=100)
+    _, train_losses, val_losses = train(model, torch.optim.Adam(model.parameters(), lr=0.01), loader, LESSON07_VAL_EPOCHS)
+    best = min(range(LESSON07_VAL_EPOCHS), key=lambda e: val_losses[e])
+    printed.append(f"lowest validation loss {val_losses[best]:.4f} at epoch {best + 1} (training loss {train_losses[best]:.4f})")
+    printed.append(f"after {LESSON07_VAL_EPOCHS} epochs: training {train_losses[-1]:.4f}, validation {val_losses[-1]:.4f}")
+    runs["adam"] = {"train": train_losses, "val": val_losses, "best_epoch": best + 1}
+    return {
+        "program": (
+            "lesson 06's data (torch.manual_seed(0); X = torch.linspace(-3,3,200).reshape(-1,1); "
+            "Y = torch.sin(2*X) + 0.1*torch.randn(200,1)); dataset = TensorDataset(X, Y); "
+            "train_set, val_set = random_split(dataset, [100, 100]); next(iter(DataLoader(train_set, "
+            "batch_size=10, shuffle=True))); lesson 06's make_mlp (seed 1, 1-32-32-1 Tanh); train: per "
+            "epoch, for xb, yb in loader: MSELoss, backward, step, zero_grad; then the MSE on the "
+            "training and validation sets under no_grad. full_batch: SGD lr 0.05, DataLoader(train_set, "
+            "batch_size=100), 100 epochs; minibatch: SGD lr 0.05, batch_size=10, shuffle=True, 100 "
+            "epochs; adam: Adam lr 0.01, batch_size=100, 2000 epochs."
+        ),
+        "fields": (
+            "split: the indices random_split gives and the first shuffled batch's x; random_split: "
+            "torch.manual_seed(seed), random_split(TensorDataset(torch.arange(n)), lengths), each "
+            "part's indices, then torch.rand(2); per run: steps "
+            "(the loss of every step's batch), train and val (the whole sets' losses after each "
+            "epoch); adam.best_epoch: the epoch (from 1) of the lowest validation loss; printed: "
+            "what the lesson's PyTorch code prints."
+        ),
+        "split": split,
+        "random_split": split_cases,
+        **runs,
+        "printed": printed,
+    }
+
+
 INTERNAL = {"draws_default": lambda: draws([0, 42])}
 
 # ------------------------------------------------------------------------------ the registry
 
-def lesson07_neuron() -> dict:
-    # Lesson 07: micrograd's neuron, o = tanh(x1*w1 + x2*w2 + b), in float32.
+def lesson08_neuron() -> dict:
+    # Lesson 08: micrograd's neuron, o = tanh(x1*w1 + x2*w2 + b), in float32.
     x1, x2, w1, w2, b = (
         torch.tensor(v, dtype=torch.float32, requires_grad=True)
         for v in (2.0, 0.0, -3.0, 1.0, 6.8813735870195432)
@@ -1220,7 +1329,8 @@ FILES = {
     "lesson06_mlp.json": lesson06_mlp,
     "lesson06_noise_floor.json": lesson06_noise_floor,
     "lesson03_sgd_loop.json": lesson03_sgd_loop,
-    "lesson07_neuron.json": lesson07_neuron,
+    "lesson07_minibatches.json": lesson07_minibatches,
+    "lesson08_neuron.json": lesson08_neuron,
     "data_loader.json": data_loader,
     "lesson02_autograd.json": lesson02_autograd,
 }

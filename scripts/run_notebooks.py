@@ -363,7 +363,8 @@ def execute(
 
 # How many figures (SVG + PNG in one output) each lesson shows: its loss curve(s), plus
 # 02: the graph before and after backward; 05: the fitted lines and the loss surface;
-# 06: the fitted curves and the learning-rate sweep; 07 has no loss curve: the graph of a neuron
+# 06: the fitted curves and the learning-rate sweep; 07: full batch against mini-batches and the
+# validation curve; 08 has no loss curve: the graph of a neuron
 # before and after backward, and of x * x.
 FIGURES = {
     "01_manual_gradients": 1,
@@ -372,7 +373,8 @@ FIGURES = {
     "04_module": 3,
     "05_noisy_data": 5,
     "06_beyond_a_line": 3,
-    "07_inside_backward": 3,
+    "07_minibatches_and_validation": 2,
+    "08_inside_backward": 3,
 }
 
 

@@ -300,7 +300,7 @@ def main() -> int:
     check((rn.first_difference(stale, ran) or "").startswith(f"cell {PANIC} "),
           "missing panic output fails --check")
 
-    lesson = rn.NOTEBOOKS / "07_inside_backward.ipynb"  # links are resolved from the notebook's folder
+    lesson = rn.NOTEBOOKS / "08_inside_backward.ipynb"  # links are resolved from the notebook's folder
     linked = new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "[the tape](../autograd-core/src/autograd.rs), [micrograd](https://github.com/karpathy/micrograd)")])
     check(rn.link_problem(linked, lesson) is None, "links to a file of the repository and to the web pass")

@@ -214,6 +214,184 @@ impl<const N: usize> fmt::Debug for TensorDataset<N> {
     }
 }
 
+/// Part of a dataset, the samples at `indices`: `torch.utils.data.Subset`, what [`random_split`]
+/// returns. It is used wherever a [`TensorDataset`] is (`DataLoader::new(&train_set, 10)`,
+/// `train_set.len()`, `train_set.get(0)`): it dereferences to a dataset of those samples, in
+/// the order of `indices`. One difference from PyTorch: the rows are gathered
+/// ([`Tensor::index_select`]) when the subset is made, so an in-place change to the original
+/// tensors afterwards does not reach the subset (PyTorch's `Subset` reads them at each access).
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// manual_seed(0);
+/// let x = Tensor::arange(0.0, 5.0, 1.0);
+/// let [part, _] = random_split(&TensorDataset::new(&[&x]), [2, 3]);
+/// assert_eq!(part.len(), 2);
+/// let [rows] = part.tensors();
+/// let expected: Vec<f32> = part.indices().iter().map(|&i| i as f32).collect();
+/// assert_eq!(rows.to_vec(), expected);   // row k is sample indices()[k] of the dataset
+/// ```
+pub struct Subset<const N: usize> {
+    dataset: TensorDataset<N>,
+    indices: Vec<usize>,
+    rows: TensorDataset<N>,
+}
+
+impl<const N: usize> Subset<N> {
+    /// The samples `indices` of `dataset`, in that order: `Subset(dataset, indices)`. Panics
+    /// with PyTorch's `IndexError` text if an index is out of range.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&tensor!([10.0, 20.0, 30.0])]);
+    /// let subset = Subset::new(&dataset, &[2, 0]);
+    /// assert_eq!(subset.tensors()[0].to_vec(), vec![30.0, 10.0]);
+    /// ```
+    #[track_caller]
+    pub fn new(dataset: &TensorDataset<N>, indices: &[usize]) -> Subset<N> {
+        Self::try_new(dataset, indices).or_panic()
+    }
+
+    /// [`Subset::new`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4])]);
+    /// let err = Subset::try_new(&dataset, &[1, 4]).unwrap_err();
+    /// assert!(err.to_string().starts_with("index 4 is out of bounds for dimension 0 with size 4"));
+    /// ```
+    pub fn try_new(dataset: &TensorDataset<N>, indices: &[usize]) -> Result<Subset<N>> {
+        let n = dataset.len();
+        if let Some(&bad) = indices.iter().find(|&&i| i >= n) {
+            // what `subset[k]` raises in PyTorch, at the first access to that sample
+            return Err(TensorError::Invalid(format!(
+                "index {bad} is out of bounds for dimension 0 with size {n}\n  op: Subset::new\n  \
+                 hint: a subset's indices count from 0 to len() - 1 of the dataset"
+            )));
+        }
+        Ok(Subset {
+            dataset: dataset.share(),
+            indices: indices.to_vec(),
+            rows: TensorDataset {
+                tensors: dataset.batch(indices),
+            },
+        })
+    }
+
+    /// The positions of the subset's samples in the whole dataset: `subset.indices`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4])]);
+    /// assert_eq!(Subset::new(&dataset, &[3, 1]).indices(), &[3, 1]);
+    /// ```
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
+
+    /// The whole dataset the subset was taken from: `subset.dataset`.
+    ///
+    /// ```
+    /// use autograd_core::prelude::*;
+    /// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4])]);
+    /// assert_eq!(Subset::new(&dataset, &[3, 1]).dataset().len(), 4);
+    /// ```
+    pub fn dataset(&self) -> &TensorDataset<N> {
+        &self.dataset
+    }
+}
+
+/// A subset is a dataset of its samples: `len()`, `get(i)`, `tensors()` and `DataLoader::new`
+/// see only them.
+impl<const N: usize> std::ops::Deref for Subset<N> {
+    type Target = TensorDataset<N>;
+
+    fn deref(&self) -> &TensorDataset<N> {
+        &self.rows
+    }
+}
+
+/// PyTorch prints `<torch.utils.data.dataset.Subset object at 0x...>`; this says more.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let dataset = TensorDataset::new(&[&Tensor::zeros(&[4, 3])]);
+/// let subset = Subset::new(&dataset, &[3, 1]);
+/// assert_eq!(format!("{subset:?}"), "Subset(len=2 of 4, indices=[3, 1])");
+/// ```
+impl<const N: usize> fmt::Debug for Subset<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // the first ten indices, as a long list would fill the screen
+        let shown: Vec<String> = self.indices.iter().take(10).map(usize::to_string).collect();
+        let more = if self.indices.len() > 10 { ", ..." } else { "" };
+        write!(
+            f,
+            "Subset(len={} of {}, indices=[{}{more}])",
+            self.indices.len(),
+            self.dataset.len(),
+            shown.join(", ")
+        )
+    }
+}
+
+/// Split `dataset` at random into parts of `lengths` samples: `random_split(dataset, lengths)`,
+/// e.g. a training and a validation set, taken apart as in Python:
+/// `let [train_set, val_set] = random_split(&dataset, [160, 40]);`. The same parts as
+/// PyTorch's for the same seed: one `torch.randperm(len(dataset))` from the global generator,
+/// cut in order (the first part takes the first `lengths[0]` indices). Lengths are counts;
+/// PyTorch's fractions (`[0.8, 0.2]`) do not compile here: write the counts. Panics, as PyTorch
+/// raises, if they do not add up to the dataset's length ([`try_random_split`] returns the
+/// error).
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// // torch.manual_seed(0); train_set, val_set = random_split(dataset, [6, 4])
+/// manual_seed(0);
+/// let dataset = TensorDataset::new(&[&Tensor::arange(0.0, 10.0, 1.0)]);
+/// let [train_set, val_set] = random_split(&dataset, [6, 4]);
+/// assert_eq!(train_set.indices(), &[4, 1, 7, 5, 3, 9]);   // train_set.indices
+/// assert_eq!(val_set.indices(), &[0, 8, 6, 2]);
+/// ```
+#[track_caller]
+pub fn random_split<const N: usize, const K: usize>(
+    dataset: &TensorDataset<N>,
+    lengths: [usize; K],
+) -> [Subset<N>; K] {
+    try_random_split(dataset, lengths).or_panic()
+}
+
+/// [`random_split`] returning an error instead of panicking.
+///
+/// ```
+/// use autograd_core::prelude::*;
+/// let dataset = TensorDataset::new(&[&Tensor::zeros(&[10])]);
+/// let err = try_random_split(&dataset, [6, 3]).unwrap_err();
+/// assert!(err.to_string().starts_with("Sum of input lengths does not equal the length of the input dataset!"));
+/// ```
+pub fn try_random_split<const N: usize, const K: usize>(
+    dataset: &TensorDataset<N>,
+    lengths: [usize; K],
+) -> Result<[Subset<N>; K]> {
+    let (total, n) = (lengths.iter().sum::<usize>(), dataset.len());
+    if total != n {
+        return Err(TensorError::Invalid(format!(
+            "Sum of input lengths does not equal the length of the input dataset!\n  \
+             op: random_split, lengths {lengths:?} (sum {total}) of a dataset of {n}\n  \
+             hint: the parts must use every sample once, e.g. [{}, {}]",
+            n - n / 5,
+            n / 5
+        )));
+    }
+    // `indices = randperm(sum(lengths), generator=generator).tolist()`, then consecutive cuts
+    let indices = random::randperm(total);
+    let mut start = 0;
+    Ok(lengths.map(|length| {
+        let part = Subset::new(dataset, &indices[start..start + length]);
+        start += length;
+        part
+    }))
+}
+
 /// Batches of a [`TensorDataset`], in order or shuffled: `DataLoader(dataset, batch_size,
 /// shuffle=..., drop_last=...)`. Each batch is an array `[Tensor; N]`, one tensor per tensor of
 /// the dataset, made with [`Tensor::index_select`] along dimension 0 (PyTorch's collated list

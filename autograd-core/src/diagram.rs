@@ -1,5 +1,5 @@
 //! Drawing a graph of your own values as `Tensor::graph` draws a tensor's: for an engine
-//! written in a notebook (lesson 07's scalar `Value`), which the crate knows nothing about.
+//! written in a notebook (lesson 08's scalar `Value`), which the crate knows nothing about.
 //!
 //! A [`Diagram`] is a list of nodes, each a box with lines of text and, unless it is a leaf,
 //! the op that made it from earlier nodes. It goes through the same layout and DOT code as

@@ -13,7 +13,7 @@
 //!   [`Function`] for ops of your own;
 //! - [`nn`]: modules (`Linear`, `Sequential`, activations) and `MSELoss`, built on the ops;
 //! - [`optim`]: `SGD` and `Adam`;
-//! - [`data`]: `TensorDataset` and `DataLoader`, mini-batches in PyTorch's shuffled order;
+//! - [`data`]: `TensorDataset`, `random_split` and `DataLoader`, mini-batches in PyTorch's shuffled order;
 //! - `display.rs`: printing exactly as PyTorch prints;
 //!
 //! beneath them, speed only, which a first reading can skip:
@@ -143,7 +143,7 @@ macro_rules! tensor {
 /// let _opt = optim::SGD::new(model.parameters(), 0.01);
 /// ```
 pub mod prelude {
-    pub use crate::data::{DataLoader, TensorDataset};
+    pub use crate::data::{random_split, try_random_split, DataLoader, Subset, TensorDataset};
     pub use crate::nn::{self, Module};
     pub use crate::optim::{self, Optimizer};
     pub use crate::{check, summary, ModuleDisplay};

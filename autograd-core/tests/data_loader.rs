@@ -227,3 +227,95 @@ fn bad_input_gets_pytorchs_messages() {
     })
     .starts_with("dimension specified as 0 but tensor has no dimensions"));
 }
+
+/// `random_split` against PyTorch's (`reference/lesson07_minibatches.json`, "random_split"):
+/// after `manual_seed(seed)`, each part's indices, then the global stream where PyTorch's is
+/// (`torch.rand(2)` after the split: one `randperm(n)` was drawn, nothing else).
+#[test]
+fn random_split_matches_pytorch_indices_and_stream() {
+    let _turn = turn();
+    let reference = common::reference("lesson07_minibatches.json");
+    let cases = reference["random_split"].as_object().unwrap();
+    assert_eq!(cases.len(), 8);
+    for (name, case) in cases {
+        let lengths = indices(&case["lengths"]);
+        let n: usize = lengths.iter().sum();
+        manual_seed(case["seed"].as_u64().unwrap());
+        let dataset = TensorDataset::new(&[&Tensor::arange(0.0, n as f64, 1.0)]);
+        let expected = batches(&case["indices"]);
+        // the lengths come from the file, so the parts' count is only known at run time here;
+        // random_split's array of parts is taken apart by its length as a lesson does
+        let parts: Vec<Vec<usize>> = match lengths[..] {
+            [a, b] => random_split(&dataset, [a, b])
+                .iter()
+                .map(|p| p.indices().to_vec())
+                .collect(),
+            [a, b, c] => random_split(&dataset, [a, b, c])
+                .iter()
+                .map(|p| p.indices().to_vec())
+                .collect(),
+            _ => panic!("{name}: unexpected lengths {lengths:?}"),
+        };
+        assert_eq!(parts, expected, "{name}: indices");
+        assert_bits(
+            name,
+            &Tensor::rand(&[2]).to_vec(),
+            &floats(&case["rand_after"]),
+        );
+    }
+}
+
+/// A part holds the dataset's rows at its indices, in that order, and a loader over it batches
+/// only those rows; bad lengths and indices fail with PyTorch's messages.
+#[test]
+fn subsets_hold_their_rows_and_errors_read_like_pytorch() {
+    let _turn = turn();
+    manual_seed(3);
+    let x = Tensor::arange(0.0, 20.0, 1.0).reshape(&[10, 2]);
+    let y = Tensor::arange(100.0, 110.0, 1.0);
+    let dataset = TensorDataset::new(&[&x, &y]);
+    let [train_set, val_set] = random_split(&dataset, [7, 3]);
+    let mut all: Vec<usize> = train_set
+        .indices()
+        .iter()
+        .chain(val_set.indices())
+        .copied()
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..10).collect::<Vec<_>>(), "every sample once");
+    for (k, &i) in val_set.indices().iter().enumerate() {
+        let [xk, yk] = val_set.get(k as i64);
+        assert_eq!(xk.to_vec(), vec![2.0 * i as f32, 2.0 * i as f32 + 1.0]);
+        assert_eq!(yk.item(), 100.0 + i as f32);
+    }
+    let seen: Vec<f32> = DataLoader::new(&train_set, 3)
+        .iter()
+        .flat_map(|[_, yb]| yb.to_vec())
+        .collect();
+    let expected: Vec<f32> = train_set
+        .indices()
+        .iter()
+        .map(|&i| 100.0 + i as f32)
+        .collect();
+    assert_eq!(seen, expected);
+    assert_eq!(train_set.dataset().len(), 10);
+
+    let err = try_random_split(&dataset, [7, 4]).unwrap_err().to_string();
+    assert!(
+        err.starts_with("Sum of input lengths does not equal the length of the input dataset!"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lengths [7, 4] (sum 11) of a dataset of 10"),
+        "{err}"
+    );
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Subset::new(&dataset, &[2, 10])
+    }))
+    .unwrap_err();
+    let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        text.contains("index 10 is out of bounds for dimension 0 with size 10"),
+        "{text}"
+    );
+}

@@ -480,3 +480,64 @@ fn debug_is_a_short_summary() {
         "{s}"
     );
 }
+
+/// The points of the longest polyline drawn in `color` (the series, not its legend sample).
+fn longest_line(svg: &str, color: &str) -> Vec<(f64, f64)> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains(&format!("stroke=\"{color}\"")))
+        .map(|p| {
+            let points = p
+                .split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            points
+                .split_whitespace()
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect::<Vec<(f64, f64)>>()
+        })
+        .max_by_key(Vec::len)
+        .expect("a line in that colour")
+}
+
+#[test]
+fn loss_curve_steps_puts_steps_between_epochs() {
+    // 5 epochs of 10 steps, and one loss per epoch: step 10k ends epoch k, where the epoch's
+    // value is drawn
+    let steps = decaying(50, 2.0, 0.95);
+    let epochs: Vec<f32> = (0..5).map(|e| steps[10 * e + 9]).collect();
+    let fig = plot::loss_curve_steps(&[("per step", &steps, 10), ("per epoch", &epochs, 1)]);
+    assert_valid(&fig);
+    for label in ["epoch", "loss", "per step", "per epoch"] {
+        assert!(has_text(&fig, label), "missing text {label:?}");
+    }
+    let (step_line, epoch_line) = (
+        longest_line(fig.svg(), BLUE),
+        longest_line(fig.svg(), ORANGE),
+    );
+    assert_eq!((step_line.len(), epoch_line.len()), (50, 5));
+    // the same epoch, the same point: x and y of step 10k+9 equal those of epoch k
+    for k in 0..5 {
+        let (a, b) = (step_line[10 * k + 9], epoch_line[k]);
+        assert!(
+            (a.0 - b.0).abs() <= 1.0 && (a.1 - b.1).abs() <= 1.0,
+            "epoch {k}: {a:?} vs {b:?}"
+        );
+    }
+    // ten steps per epoch: the first step is a tenth of an epoch in, left of epoch 1
+    assert!(step_line[0].0 < epoch_line[0].0);
+    let ticks = texts(fig.svg());
+    assert!(ticks.contains(&"5".to_string()), "{ticks:?}");
+}
+
+#[test]
+#[should_panic(expected = "values per epoch must be at least 1")]
+fn loss_curve_steps_rejects_zero_values_per_epoch() {
+    plot::loss_curve_steps(&[("train", &[1.0, 0.5], 0)]);
+}

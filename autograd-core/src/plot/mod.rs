@@ -171,7 +171,7 @@ impl fmt::Debug for Figure {
 /// assert!(fig.svg().contains("epoch") && fig.svg().contains("validation"));
 /// ```
 pub fn loss_curve(series: &[(&str, &[f32])]) -> Figure {
-    render(&loss_plot(None, series, None))
+    render(&loss_plot(None, &per_epoch(series), None))
 }
 
 /// [`loss_curve`] with a title above the plot.
@@ -182,7 +182,7 @@ pub fn loss_curve(series: &[(&str, &[f32])]) -> Figure {
 /// assert!(fig.svg().contains("Linear regression"));
 /// ```
 pub fn loss_curve_titled(title: &str, series: &[(&str, &[f32])]) -> Figure {
-    render(&loss_plot(Some(title), series, None))
+    render(&loss_plot(Some(title), &per_epoch(series), None))
 }
 
 /// [`loss_curve`] with a logarithmic y axis whatever the range. Losses that are zero or
@@ -194,7 +194,36 @@ pub fn loss_curve_titled(title: &str, series: &[(&str, &[f32])]) -> Figure {
 /// assert!(fig.svg().contains("loss"));
 /// ```
 pub fn loss_curve_log(series: &[(&str, &[f32])]) -> Figure {
+    render(&loss_plot(None, &per_epoch(series), Some(true)))
+}
+
+/// Loss per step and per epoch on one plot, over epochs, with a logarithmic y axis: each
+/// `(label, losses, per_epoch)` series has `per_epoch` values per epoch, value `k` drawn at
+/// epoch `(k + 1) / per_epoch`. A loss per epoch has `per_epoch` 1; a mini-batch run's loss per
+/// step has the number of batches per epoch (`loader.len()`), so its steps fall between the
+/// epochs. Panics if a `per_epoch` is 0.
+///
+/// ```
+/// use autograd_core::plot;
+/// let per_step: Vec<f32> = (0..50).map(|s| 1.0 / (1.0 + s as f32)).collect(); // 10 per epoch
+/// let per_epoch: Vec<f32> = (0..5).map(|e| 1.0 / (1.0 + e as f32)).collect();
+/// let fig = plot::loss_curve_steps(&[("mini-batch, per step", &per_step, 10), ("full batch", &per_epoch, 1)]);
+/// assert!(fig.svg().contains("per step") && fig.svg().contains("epoch"));
+/// ```
+pub fn loss_curve_steps(series: &[(&str, &[f32], usize)]) -> Figure {
+    assert!(
+        series.iter().all(|s| s.2 > 0),
+        "loss_curve_steps: values per epoch must be at least 1"
+    );
     render(&loss_plot(None, series, Some(true)))
+}
+
+/// Series of one value per epoch, as [`loss_plot`] takes them.
+fn per_epoch<'a>(series: &[(&'a str, &'a [f32])]) -> Vec<(&'a str, &'a [f32], usize)> {
+    series
+        .iter()
+        .map(|&(label, values)| (label, values, 1))
+        .collect()
 }
 
 /// Data points `(x[i], y[i])` and, for each `(label, w, b)`, the line `y = w x + b` across
@@ -602,8 +631,14 @@ pub fn lr_comparison(runs: &[(f32, &[f32])]) -> Figure {
 }
 
 /// The loss curves' plot; `log`: `None` decides from the data.
-fn loss_plot(title: Option<&str>, series: &[(&str, &[f32])], log: Option<bool>) -> Plot {
-    let n = series.iter().map(|s| s.1.len()).max().unwrap_or(0);
+/// Series `(label, values, per_epoch)`: value `k` at epoch `(k + 1) / per_epoch`.
+fn loss_plot(title: Option<&str>, series: &[(&str, &[f32], usize)], log: Option<bool>) -> Plot {
+    let epoch_of = |k: usize, per_epoch: usize| (k + 1) as f64 / per_epoch as f64;
+    let last = series
+        .iter()
+        .map(|s| epoch_of(s.1.len().saturating_sub(1), s.2))
+        .fold(1.0, f64::max);
+    let first = series.iter().map(|s| epoch_of(0, s.2)).fold(1.0, f64::min);
     let finite: Vec<f64> = series
         .iter()
         .flat_map(|s| s.1.iter())
@@ -625,11 +660,11 @@ fn loss_plot(title: Option<&str>, series: &[(&str, &[f32])], log: Option<bool>) 
         let (lo, hi) = min_max(finite.iter().copied()).unwrap_or((0.0, 1.0));
         Axis::linear("loss", lo, hi, 0.05, false, 6)
     };
-    let xaxis = Axis::linear("epoch", 1.0, n.max(1) as f64, 0.02, true, 8);
+    let xaxis = Axis::linear("epoch", first, last, 0.02, true, 8);
     let layers = series
         .iter()
         .enumerate()
-        .map(|(i, (label, values))| {
+        .map(|(i, &(label, values, per_epoch))| {
             let points = values.iter().enumerate().map(|(e, &v)| {
                 let v = v as f64;
                 let y = match (log, v > 0.0) {
@@ -638,13 +673,13 @@ fn loss_plot(title: Option<&str>, series: &[(&str, &[f32])], log: Option<bool>) 
                     (true, false) if v.is_finite() => yaxis.lo,
                     (true, false) => f64::NAN,
                 };
-                ((e + 1) as f64, y)
+                (epoch_of(e, per_epoch), y)
             });
             Layer::Line {
-                label: (*label).into(),
+                label: label.into(),
                 segments: split_finite(points.collect())
                     .into_iter()
-                    .map(|s| decimate(s, 1.0, n.max(1) as f64))
+                    .map(|s| decimate(s, first, last))
                     .collect(),
                 color: PALETTE[i % PALETTE.len()],
                 clipped_at: None,

@@ -1,6 +1,6 @@
-//! Lesson 07 without Jupyter: the scalar engine of the notebook (micrograd's `Value`, in Rust),
+//! Lesson 08 without Jupyter: the scalar engine of the notebook (micrograd's `Value`, in Rust),
 //! a neuron's gradients flowing back node by node, a value used twice, and the same neuron in
-//! autograd-core. `cargo run --example 07_inside_backward` prints what the notebook prints.
+//! autograd-core. `cargo run --example 08_inside_backward` prints what the notebook prints.
 
 use std::{cell::RefCell, collections::HashSet, rc::Rc};
 
