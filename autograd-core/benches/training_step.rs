@@ -24,8 +24,8 @@ use autograd_core::ndarray::ArrayView2;
 use autograd_core::prelude::*;
 use autograd_core::{matmul_f32, tanh_f32};
 use common::{
-    format_time, fused_line, linear_module, measure, mlp, mlp_data, op_add, raw_tensors, Settings,
-    LR, MLP_HIDDEN, MLP_N, SIZES,
+    format_time, fused_line, line_data, linear_module, measure, mlp, mlp_data, op_add, raw_tensors,
+    read_xy, Settings, LR, MLP_HIDDEN, MLP_N, SIZES,
 };
 
 // ----- the hand-written MLP step (the other steps are in common/mod.rs) -------------------------
@@ -216,6 +216,15 @@ fn main() {
             format!("fused_loop/{n}"),
             Box::new(move || boxed(fused_line(n))),
         ));
+        // The memory-bandwidth limit: one pass that only reads x and y.
+        cases.push((
+            format!("read_xy/{n}"),
+            Box::new(move || {
+                let (x, y) = line_data(n, &[n]);
+                let (x, y) = (x.to_vec(), y.to_vec());
+                boxed(move || read_xy(&x, &y))
+            }),
+        ));
     }
     cases.push((format!("mlp_1-64-64-1/{MLP_N}"), Box::new(|| boxed(mlp()))));
     cases.push((
@@ -275,6 +284,21 @@ fn main() {
     if !ratios.is_empty() {
         println!("\n{:<24} {:>12}", "case", "x fused loop");
         for (name, r) in ratios {
+            println!("{name:<24} {r:>11.1}x");
+        }
+    }
+    // How far each step is from only reading its data once, measured in this run.
+    let limit = |n: &str| results.iter().find(|m| m.name == format!("read_xy/{n}"));
+    let mut in_limit = Vec::new();
+    for m in &results {
+        let (kind, n) = m.name.split_once('/').unwrap();
+        if let (true, Some(l)) = (kind != "read_xy", limit(n)) {
+            in_limit.push((m.name.clone(), ratio(m.median, l.median)));
+        }
+    }
+    if !in_limit.is_empty() {
+        println!("\n{:<24} {:>12}", "case", "x read_xy");
+        for (name, r) in in_limit {
             println!("{name:<24} {r:>11.1}x");
         }
     }

@@ -9,25 +9,26 @@ use crate::error::Result;
 
 simd_fn! {
 /// `f(a)` element by element, with AVX2 or AVX-512 where the CPU has them. Many numbers stored
-/// row by row go through blocks of 64 on the stack: a plain loop per block, which the compiler
-/// turns into vector instructions (ndarray's `mapv` pushes one number at a time, which it does
-/// not), and no zero-filled output to write twice. Anything else goes through `mapv`.
+/// row by row go through a plain loop over the numbers, which the compiler turns into vector
+/// instructions (ndarray's `mapv` pushes one number at a time, which it does not), writing
+/// each result once into memory that is not zero-filled first. Anything else goes through `mapv`.
 pub(crate) fn map(a: &ArrayD<f32>, f: impl Fn(f32) -> f32) -> ArrayD<f32> {
-    const BLOCK: usize = 64;
-    let Some(xs) = (a.len() >= 4 * BLOCK).then(|| a.as_slice()).flatten() else {
+    let Some(xs) = (a.len() >= 256).then(|| a.as_slice()).flatten() else {
         return a.mapv(f);
     };
     let mut ys = Vec::with_capacity(xs.len());
-    let blocks = xs.chunks_exact(BLOCK);
-    let tail = blocks.remainder();
-    for block in blocks {
-        let mut out = [0.0f32; BLOCK];
-        for (y, &x) in out.iter_mut().zip(block) {
-            *y = f(x);
-        }
-        ys.extend_from_slice(&out);
+    // Into the unused capacity: the results go straight to their place (a block on the stack
+    // copied over afterwards, as before, made `Linear`'s pass over a million numbers about
+    // 8% slower). From the last number to the first: a sum runs from the first to the last
+    // (its order is PyTorch's), so the pass before this one usually ended at the end, where
+    // the numbers are still in the cache, and the pass after it starts at the beginning,
+    // which this one touched last. No result changes; at N = 1 000 000 the training step
+    // misses the cache on 4% fewer lines (cachegrind).
+    for (y, &x) in ys.spare_capacity_mut()[..xs.len()].iter_mut().zip(xs).rev() {
+        y.write(f(x));
     }
-    ys.extend(tail.iter().map(|&x| f(x)));
+    // SAFETY: the loop above wrote all `xs.len()` numbers.
+    unsafe { ys.set_len(xs.len()) };
     ArrayD::from_shape_vec(a.raw_dim(), ys).unwrap()
 }
 }

@@ -12,9 +12,9 @@
 //!
 //! | file | what | what makes it long |
 //! |---|---|---|
-//! | `sums.rs` | `sum_all`, `sum_along`, `sum_map`, `dot`, `dot_columns`, `zip_map_sum` | PyTorch's summation orders, eight running sums |
+//! | `sums.rs` | `sum_all`, `sum_along`, `sum_map`, `dot`, `dot_columns`, `zip_sum`, `zip_sum_and_map` | PyTorch's summation orders, eight running sums |
 //! | `matmul.rs` | `matmul_2d`: `C = A B` | 4 x 16 tiles held in registers, a transposed `A` read in place |
-//! | `elementwise.rs` | `map`, `zip_map`, `zip_broadcast`: `f` on every element | blocks of 64 in vector instructions |
+//! | `elementwise.rs` | `map`, `zip_map`, `zip_broadcast`: `f` on every element | loops the compiler turns into vector instructions, results written once |
 //! | `tanh.rs` | `tanh` | a branch-free polynomial within 1 ulp (the C library's costs 20 ns) |
 //! | `simd.rs` | `simd_fn!` | AVX2 and AVX-512 copies of a function, chosen at run time |
 //! | `memory.rs` | `note_tensor_len` | glibc keeps freed memory, so big steps do not page-fault |
@@ -30,5 +30,5 @@ mod tanh;
 
 pub(crate) use elementwise::{map, zip_broadcast, zip_map};
 pub use matmul::matmul_2d;
-pub(crate) use sums::{dot, dot_and_sum, sum_all, sum_along, sum_map, zip_sum};
+pub(crate) use sums::{dot, dot_and_sum, sum_all, sum_along, sum_map, zip_sum, zip_sum_and_map};
 pub use tanh::tanh;

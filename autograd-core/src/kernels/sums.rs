@@ -174,6 +174,45 @@ pub(crate) fn zip_sum(
 }
 }
 
+simd_fn! {
+/// [`zip_sum`] and, in the same pass, `h(f(a_i, b_i))` for every `i`: a sum and a map of the
+/// same terms from one read of `a` and `b` (the same bits as `zip_sum` and as mapping apart).
+/// The MSE loss of a step that will go backward gets the sum of `(x - y)^2` and its gradient's
+/// numbers `2/n (x - y)` this way, so that backward does not read `x` and `y` again.
+pub(crate) fn zip_sum_and_map(
+    a: &[f32],
+    b: &[f32],
+    f: impl Fn(f32, f32) -> f32,
+    g: impl Fn(f32) -> f32,
+    h: impl Fn(f32) -> f32,
+) -> (f32, Vec<f32>) {
+    debug_assert!(a.len() == b.len() && a.len() >= 16);
+    let mut sums = [0.0f32; 8];
+    // Written in place (not pushed one by one, which the compiler does not vectorise, and not
+    // zero-filled first, which would write everything twice).
+    let mut mapped = Vec::with_capacity(a.len());
+    let out = &mut mapped.spare_capacity_mut()[..a.len()];
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_blocks.remainder().iter().zip(b_blocks.remainder());
+    let mut out_blocks = out.chunks_exact_mut(8);
+    for ((a, b), out) in a_blocks.zip(b_blocks).zip(&mut out_blocks) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        let out: &mut [_; 8] = out.try_into().unwrap();
+        for i in 0..8 {
+            let t = f(a[i], b[i]);
+            sums[i] += g(t);
+            out[i].write(h(t));
+        }
+    }
+    for (out, (&a, &b)) in out_blocks.into_remainder().iter_mut().zip(tail.clone()) {
+        out.write(h(f(a, b)));
+    }
+    // SAFETY: the two loops above wrote all `a.len()` numbers, block by block, then the tail.
+    unsafe { mapped.set_len(a.len()) };
+    (combine_running_sums(sums, tail.map(|(&a, &b)| g(f(a, b)))), mapped)
+}
+}
+
 /// Finishes a sum the way ndarray's `sum()` (its `unrolled_fold`) does: eight running sums over
 /// blocks of eight terms, then `((0 + (s0 + s4)) + (s1 + s5)) + ...`, then the at most seven
 /// `tail` terms one by one. `sum_map` and `dot` give the same bits as that order. The eight
@@ -192,7 +231,9 @@ fn combine_running_sums(sums: [f32; 8], tail: impl Iterator<Item = f32>) -> f32 
 mod tests {
     use ndarray::{Array1, Array2, ArrayD, Axis};
 
-    use super::{dot, dot_and_sum, dot_columns, sum_all, sum_along, sum_map, zip_sum};
+    use super::{
+        dot, dot_and_sum, dot_columns, sum_all, sum_along, sum_map, zip_sum, zip_sum_and_map,
+    };
 
     #[test]
     fn fused_sums_give_the_bits_of_summing_the_stored_terms() {
@@ -231,6 +272,14 @@ mod tests {
                 let sum = zip_sum(xs, ys, |a, b| a - b, square);
                 let expected = &a - &b;
                 assert_eq!(bits(sum), bits(sum_all(&expected.mapv(square))), "n = {n}");
+                // The same sum, and the terms mapped on the way: 0.5 (a - b), stored.
+                let (sum, halves) = zip_sum_and_map(xs, ys, |a, b| a - b, square, |d| 0.5 * d);
+                assert_eq!(bits(sum), bits(sum_all(&expected.mapv(square))), "n = {n}");
+                let expected: Vec<u32> = expected.iter().map(|&d| bits(0.5 * d)).collect();
+                assert_eq!(
+                    halves.iter().map(|&h| bits(h)).collect::<Vec<_>>(),
+                    expected
+                );
             }
         }
     }

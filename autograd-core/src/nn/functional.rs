@@ -8,7 +8,9 @@ use ndarray::{ArrayD, Axis, Dimension, Ix2, IxDyn, Zip};
 use crate::autograd::{is_grad_enabled, sum_to, Op, Saved};
 use crate::broadcast::broadcast_shapes;
 use crate::error::{torch_size, OrPanic, Result, TensorError};
-use crate::kernels::{dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map, zip_sum};
+use crate::kernels::{
+    dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map, zip_sum, zip_sum_and_map,
+};
 use crate::nn::Reduction;
 use crate::tensor::Tensor;
 
@@ -196,35 +198,54 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
     }
     // The number of squared differences: the size of the broadcast shape.
     let n: usize = shape.iter().product();
-    let data = {
-        let (a, b) = (input.data(), target.data());
-        let sum_of_squares = || -> Result<f32> {
-            // One read of both, nothing written: `d` is not kept (backward makes it again).
-            Ok(match same_shape_slices(&a, &b) {
-                Some((xs, ys)) => zip_sum(xs, ys, |a, b| a - b, |d| d * d),
-                None => sum_map(&diff(&a, &b)?, |d| d * d),
-            })
-        };
-        match reduction {
-            Reduction::Mean => ArrayD::from_elem(IxDyn(&[]), sum_of_squares()? / n as f32),
-            Reduction::Sum => ArrayD::from_elem(IxDyn(&[]), sum_of_squares()?),
-            Reduction::None => diff(&a, &b)?.mapv(|d| d * d),
-        }
-    };
     // l = mean((x - y)^2);  dl/dx = 2/n (x - y),  dl/dy = -2/n (x - y)
     let norm = match reduction {
         Reduction::Mean => (2.0 / n as f64) as f32,
         _ => 2.0,
     };
-    // As PyTorch, the rule keeps the input and the target (not a copy of x - y): changing
-    // either in place before backward is an error, and the forward pass writes nothing.
+    let records = is_grad_enabled() && (input.requires_grad() || target.requires_grad());
+    // `norm (x - y)`, made by this forward pass when backward will want it (speed only).
+    let mut scaled_diff = None;
+    let data = {
+        let (a, b) = (input.data(), target.data());
+        let sum_of_squares = match (reduction, same_shape_slices(&a, &b)) {
+            (Reduction::None, _) => None,
+            // One read of both for the loss and the numbers of its gradient, which backward
+            // would otherwise make in a second read of both (a million points: 8 MB).
+            (_, Some((xs, ys))) if records => {
+                let (sum, d) = zip_sum_and_map(xs, ys, |a, b| a - b, |d| d * d, |d| norm * d);
+                scaled_diff = Some(ArrayD::from_shape_vec(a.raw_dim(), d).unwrap());
+                Some(sum)
+            }
+            // Nothing to keep: one read of both, nothing written.
+            (_, Some((xs, ys))) => Some(zip_sum(xs, ys, |a, b| a - b, |d| d * d)),
+            (_, None) => Some(sum_map(&diff(&a, &b)?, |d| d * d)),
+        };
+        match (reduction, sum_of_squares) {
+            (Reduction::Mean, Some(sum)) => ArrayD::from_elem(IxDyn(&[]), sum / n as f32),
+            (Reduction::Sum, Some(sum)) => ArrayD::from_elem(IxDyn(&[]), sum),
+            _ => diff(&a, &b)?.mapv(|d| d * d),
+        }
+    };
+    // As PyTorch, the rule keeps the input and the target: changing either in place before
+    // backward is an error. It also holds `scaled_diff` until the first backward takes it.
     let name = "MseLossBackward0";
     let (x, y) = (Saved::new(input, name), Saved::new(target, name));
+    let scaled_diff = std::cell::RefCell::new(scaled_diff);
     let grad_input = move |g: &ArrayD<f32>| -> Result<ArrayD<f32>> {
         let (a, b) = (x.value()?, y.value()?);
         if g.len() == 1 {
             // The usual case: `g` is the gradient of a mean or a sum, one number.
             let g = g.first().copied().unwrap();
+            // `norm (x - y) g`, rounded as below: the forward pass made `norm (x - y)`, and
+            // `* 1` (a loss's own backward) changes no bit. Taken once; a second backward
+            // (retain_graph) computes it again from `x` and `y`.
+            if let Some(mut d) = scaled_diff.take() {
+                if g != 1.0 {
+                    d.mapv_inplace(|d| d * g);
+                }
+                return Ok(d);
+            }
             if a.shape() == b.shape() {
                 return Ok(zip_map(&a, &b, |a, b| norm * (a - b) * g));
             }
@@ -278,6 +299,41 @@ mod tests {
     use super::{linear, mse_loss};
     use crate::nn::Reduction;
     use crate::prelude::*;
+
+    /// The loss's gradient made by the forward pass (for the backward to come) has the bits of
+    /// `2/n (x - y) g` rounded as the rule writes it: for the loss itself (`g = 1`), for a
+    /// scaled loss (`g = 3`), for the target's gradient, and for a second backward through
+    /// the same graph, which computes it again from `x` and `y`.
+    #[test]
+    fn mse_gradient_made_by_the_forward_pass_has_the_bits_of_the_rule() {
+        let bits = |t: &Tensor| t.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for (n, g) in [(15, 1.0), (16, 1.0), (17, 3.0), (1001, 1.0), (1001, 3.0)] {
+            manual_seed(n as u64);
+            let x = Tensor::randn(&[n, 1]).requires_grad_(true);
+            let y = Tensor::randn(&[n, 1]).requires_grad_(true);
+            let norm = (2.0 / n as f64) as f32;
+            let (xs, ys) = (x.to_vec(), y.to_vec());
+            let rule: Vec<f32> = xs
+                .iter()
+                .zip(&ys)
+                .map(|(a, b)| norm * (a - b) * g)
+                .collect();
+            let expected = bits(&Tensor::from_vec(rule, &[n, 1]));
+            let l = &mse_loss(&x, &y, Reduction::Mean) * g;
+            for pass in ["first", "second"] {
+                l.backward_retain_graph();
+                assert_eq!(
+                    bits(&x.grad().unwrap()),
+                    expected,
+                    "n = {n}, {pass} backward"
+                );
+                let minus: Vec<u32> = bits(&-y.grad().unwrap());
+                assert_eq!(minus, expected, "n = {n}, target, {pass} backward");
+                x.set_grad(None);
+                y.set_grad(None);
+            }
+        }
+    }
 
     /// The one-number `Linear` (one pass forward, one shared pass for both parameter gradients)
     /// gives the bits of the same step through the general ops (`matmul`, `+`, their own rules),

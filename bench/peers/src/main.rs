@@ -154,7 +154,7 @@ fn cases() -> Vec<(String, Builders)> {
                 Some(Box::new(move || {
                     let (x, y) = common::line_data(n, &[n]);
                     let (x, y) = (x.to_vec(), y.to_vec());
-                    Runner::timed(move || read_xy(&x, &y))
+                    Runner::timed(move || common::read_xy(&x, &y))
                 })),
                 None,
                 None,
@@ -195,45 +195,6 @@ fn cases() -> Vec<(String, Builders)> {
         ));
     }
     cases
-}
-
-/// One pass that reads `x` and `y` and sums them: the least a step over this data must move.
-/// Sixteen running sums, compiled for AVX-512 or AVX2 where the CPU has them, so that the adds
-/// are never the bottleneck.
-fn read_xy(x: &[f32], y: &[f32]) -> f32 {
-    #[inline(always)]
-    fn sum(x: &[f32], y: &[f32]) -> f32 {
-        const LANES: usize = 16;
-        let mut acc = [0.0f32; LANES];
-        let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
-        let tail: f32 = xs.remainder().iter().chain(ys.remainder()).sum();
-        for (x, y) in xs.zip(ys) {
-            for i in 0..LANES {
-                acc[i] += x[i] + y[i];
-            }
-        }
-        acc.iter().sum::<f32>() + tail
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        unsafe fn sum_avx512(x: &[f32], y: &[f32]) -> f32 {
-            sum(x, y)
-        }
-        #[target_feature(enable = "avx2")]
-        unsafe fn sum_avx2(x: &[f32], y: &[f32]) -> f32 {
-            sum(x, y)
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, checked just above.
-            return unsafe { sum_avx512(x, y) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { sum_avx2(x, y) };
-        }
-    }
-    sum(x, y)
 }
 
 /// The largest relative difference between two lists of losses.
