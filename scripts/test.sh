@@ -57,6 +57,8 @@ phase examples  .venv/bin/python scripts/check_examples.py
 phase figures   bash scripts/check_figures.sh
 phase harness   .venv/bin/python scripts/test_harness.py
 phase kit       .venv/bin/python scripts/test_kit.py
+# The lessons with answers files graded by nbgrader in the kernel: solution, wrong answers, blank.
+phase grade     .venv/bin/python scripts/test_grade.py
 # Lesson 02 in JupyterLab in headless Chromium, plus the self-test that it fails when it must.
 if [[ -x /usr/bin/chromium ]]; then
   phase browser .venv/bin/python scripts/browser_test.py --self-test
