@@ -15,12 +15,15 @@ the student version, are graded by `nbgrader autograde`:
   other exercise full marks;
 - `blank`: the student version as nbgrader made it (`todo!()` in every answer). It must be graded
   (nbgrader errs on nothing) and score 0 on every exercise, each check saying "not yet";
+- `silenced` (the first lesson only): the blank student version whose first answer cell starts by
+  installing a panic hook that prints nothing. It must still score 0 on every exercise;
 - `noncompiling` (the first lesson only): Exercise 1's right answer followed by a line that does
   not compile. Exercise 1 scores 0 and the others full marks, and the HTML of
   `nbgrader generate_feedback` shows the compiler's error (E0308, mismatched types).
 Scores are read from nbgrader's gradebook (gradebook.db). Courses are graded N at a time
-(--parallel, default 2): each autograde process starts one kernel at a time, each kernel in a
-build folder of its own (scripts/evcxr_kernel.py).
+(--parallel, default 4: in run_notebooks.py's parallel phase, 4 lessons at once took a third to a
+half of their time one after another on 2 cores); each autograde process runs one kernel at a
+time, each kernel in a build folder of its own (scripts/evcxr_kernel.py).
 Ends with "grade: N passed, M failed", counting lessons.
 
 This is where the lessons' answers run in the kernel: scripts/test_kit.py checks the student
@@ -51,6 +54,7 @@ ROOT = grade.ROOT
 OUT = ROOT / "target" / "grade-test"
 # Appended to an answer, it does not compile: the feedback must show rustc's error for it.
 NONCOMPILING = 'let not_a_number: u32 = "seven";'
+SILENCE = "std::panic::set_hook(Box::new(|_| {})); // no panic shows any more"
 COMPILE_ERROR = ("E0308", "mismatched types")  # as evcxr shows rustc's error, in the feedback's text
 
 
@@ -60,6 +64,7 @@ class Submission:
     answers: dict[int, str]  # exercise number -> answer cell
     expected: dict[int, bool]  # exercise number -> whether it earns its points
     verdicts: dict[int, str] = field(default_factory=dict)  # what its check must say: "correct" / "not yet"
+    first_line: str = ""  # put before the first answer cell's code
 
 
 def submissions(path: Path, lesson, first: bool) -> tuple[list[Submission], list[str]]:
@@ -81,6 +86,10 @@ def submissions(path: Path, lesson, first: bool) -> tuple[list[Submission], list
         made.append(Submission(f"wrong{k + 1}", answers, expected, verdicts))
     made.append(Submission("blank", {}, {n: False for n in numbers}, {n: "not yet" for n in numbers}))
     if first and numbers:
+        # A student who silences panics: the blank answers, and a panic hook that prints nothing
+        # installed by the first one. Every check must still fail (test cells reinstall
+        # short_panics; a failed check() writes to stderr without the hook).
+        made.append(Submission("silenced", {}, {n: False for n in numbers}, {n: "not yet" for n in numbers}, SILENCE))
         answers = dict(right)
         answers[numbers[0]] = f"{right[numbers[0]]}\n{NONCOMPILING}"
         made.append(Submission("noncompiling", answers, {n: n != numbers[0] for n in numbers}))
@@ -92,6 +101,9 @@ def write_submission(course: Path, stem: str, released, exercises, submission: S
     for exercise in exercises:
         if exercise.number in submission.answers:
             nb.cells[exercise.answer].source = submission.answers[exercise.number]
+    if submission.first_line:
+        cell = nb.cells[exercises[0].answer]
+        cell.source = f"{submission.first_line}\n{cell.source}"
     target = course / "submitted" / submission.student / stem / f"{stem}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(nb))
@@ -189,7 +201,7 @@ def grade_lesson(path: Path, first: bool) -> Result:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parallel", type=int, default=2, help="courses graded at once (default 2)")
+    parser.add_argument("--parallel", type=int, default=4, help="courses graded at once (default 4)")
     parser.add_argument("lessons", nargs="*", type=Path, help="default: every lesson with an answers file")
     args = parser.parse_args(argv)
     paths = grade.graded_lessons([p.resolve() for p in args.lessons] or None)
