@@ -63,7 +63,7 @@ c.Execute.timeout = 300
 def _link_crate(notebook_dir: str) -> None:
     link = Path(notebook_dir).resolve().parent / "autograd-core"
     if not link.exists() and not link.is_symlink():
-        link.symlink_to(REPO / "autograd-core", target_is_directory=True)
+        link.symlink_to(os.path.relpath(REPO / "autograd-core", link.parent), target_is_directory=True)
 
 
 # evcxr 0.22 answers a cell that fails to compile with {"status": "error"} and no `ename`

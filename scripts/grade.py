@@ -164,7 +164,7 @@ def link_crate(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     link = folder / "autograd-core"
     if not link.exists() and not link.is_symlink():
-        link.symlink_to(ROOT / "autograd-core", target_is_directory=True)
+        link.symlink_to(os.path.relpath(ROOT / "autograd-core", folder), target_is_directory=True)
 
 
 def assign(course: Path, paths: list[Path] | None = None) -> dict[str, Path]:

@@ -199,6 +199,30 @@ def grade_lesson(path: Path, first: bool) -> Result:
     return Result(path, problems, monotonic() - start, len(made))
 
 
+def self_check() -> list[str]:
+    """grade.solution_cell() on small cells: a region where the template's `// <-` lines were, the
+    rest kept; a `}` inside the answer does not end it early; and an answer line outside a block, or
+    a right answer that drops the template's lines, is a layout error."""
+    template = "fn f(x: f32) -> f32 {\n    0.0 // <- your answer\n}"
+    right = "fn f(x: f32) -> f32 {\n    if x > 0.0 {\n        x\n    } else { 0.0 }\n}"
+    want = ("fn f(x: f32) -> f32 {\n    // <- your answer\n    // BEGIN SOLUTION\n    if x > 0.0 {\n        x\n"
+            "    } else { 0.0 }\n    // END SOLUTION\n}")
+    problems = []
+    got = grade.solution_cell(template, right, "self-check")
+    if got != want:
+        problems.append(f"self-check: solution_cell gives {got!r}, not {want!r}")
+    for what, bad_template, bad_right in (
+        ("an answer line outside a block", "let lr = 0.0; // <- your answer", "let lr = 0.1;"),
+        ("a right answer without the template's lines", template, "fn g(x: f32) -> f32 {\n    x\n}"),
+    ):
+        try:
+            grade.solution_cell(bad_template, bad_right, "self-check")
+            problems.append(f"self-check: solution_cell accepts {what}")
+        except make_kit.LayoutError:
+            pass
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parallel", type=int, default=4, help="courses graded at once (default 4)")
@@ -208,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print("grade: no lesson has an answers file (notebooks/answers/)")
         return 1
+    missed = self_check()
+    print("\n".join(missed) or "self-check: solution regions as expected, layout errors caught")
     start = monotonic()
     with harness.build_lock(grade.NOTEBOOKS), ThreadPoolExecutor(max(1, args.parallel)) as pool:
         results = list(pool.map(grade_lesson, paths, [i == 0 for i in range(len(paths))]))
@@ -218,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    - {problem}")
     failed = [r for r in results if r.problems]
     print(f"grade test done in {monotonic() - start:.1f} s")
-    print(f"grade: {len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    print(f"grade: {len(results) - len(failed)} passed, {len(failed) + len(missed)} failed")
+    return 1 if failed or missed else 0
 
 
 if __name__ == "__main__":
