@@ -4,18 +4,28 @@
 
 kit/
   index.html               what each lesson teaches, how long it runs, links to the files below
-  notebooks/NN_name.ipynb  student copies: everything from the `---` / `## Solutions` cell on is
-                           removed; each exercise's answer cell is its blank template (as committed:
-                           this script checks that it is) and the outputs of answer and check cells
-                           are cleared; the check cells stay. Other cells keep their outputs.
+  notebooks/NN_name.ipynb  student copies, made by nbgrader (scripts/grade.py: the lesson as an
+                           nbgrader source assignment, then `nbgrader generate_assignment`):
+                           everything from the `---` / `## Solutions` cell on is removed; in each
+                           exercise's answer cell nbgrader left `// YOUR CODE HERE` and `todo!()`
+                           where the answer goes; answer and check cells have no outputs; the check
+                           cells stay (read-only). Other cells keep their outputs.
   html/NN_name.html        every lesson as committed, outputs and solutions included, to read in a
                            browser without a kernel (nbconvert)
 
 A lesson has to follow the lesson layout, or the build fails: an `## Exercises` section whose
 markdown cells announce `**Exercise N.**`, each followed by its answer cell (holding the blank
-template, marked `// <-`) and its check cell, then one markdown cell starting `---` and
-`## Solutions`. The student copies load autograd-core from `../autograd-core`, as the lessons do:
-they run from the notebooks/ folder of a checkout of this repository.
+template, marked `// <-` on the lines where the answer goes, each inside a block where a value is
+expected, such as a function's body) and its check cell, then one markdown cell starting `---` and
+`## Solutions`. A check cell ends with one `check(passed, correct, not_yet)`
+(autograd_core::check): it prints `correct: ...`, or writes `not yet: ...` to stderr and panics,
+which fails the cell (nbgrader scores it 0). The lesson's answers file
+(notebooks/answers/NN_name.json) holds each exercise's right answer, which scripts/grade.py puts
+in place of the template's `// <-` lines for the source assignment.
+A lesson without an answers file (none once every lesson has one) still gets a copy made here
+the old way: the lesson up to its solutions, exercise cells without outputs.
+The student copies load autograd-core from `../autograd-core`, as the lessons do: they run from
+the notebooks/ folder of a checkout of this repository.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import json
 import re
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
@@ -97,7 +108,7 @@ def check_blank(nb, exercise: Exercise, name: str) -> None:
     if ANSWER_MARK not in answer.source:
         raise LayoutError(f"{where}: the answer cell has no '{ANSWER_MARK}' mark: is it the blank template?")
     said = "".join(out.get("text", "") for out in check.get("outputs", []) if out.output_type == "stream")
-    if said and not said.lstrip().startswith("not yet"):
+    if said and (not re.search(r"^not yet", said, re.M) or re.search(r"^correct", said, re.M)):
         raise LayoutError(f"{where}: the check cell says {said.strip()[:80]!r} with the committed answer; "
                           "a blank template must get 'not yet'")
 
@@ -188,8 +199,9 @@ with the same numbers. Built by <code>make kit</code> from the lessons in this r
 </table>
 <h2>Using the kit</h2>
 <ul>
-<li><strong>Student notebooks</strong> (<code>notebooks/</code>): the lessons without their solutions, with
-every exercise's answer cell blank and its check cell kept. They load the crate from
+<li><strong>Student notebooks</strong> (<code>notebooks/</code>): the lessons without their solutions, as
+nbgrader makes them: every exercise's answer is <code>todo!()</code> under the template's hints, and its
+check cell is kept, read-only (README, "For teachers", grades them with nbgrader). They load the crate from
 <code>../autograd-core</code>, like the lessons: copy them over <code>notebooks/</code> in a checkout of the
 repository, run <code>make lab</code> there, and open them in JupyterLab.</li>
 <li><strong>HTML</strong> (<code>html/</code>): each lesson as committed, with its outputs and figures and
@@ -228,6 +240,16 @@ def html_export(nb) -> str:
     return body
 
 
+def released_copies(paths: list[Path]) -> dict[str, nbformat.NotebookNode]:
+    """The student versions nbgrader makes of the lessons with an answers file (scripts/grade.py),
+    made in a throwaway course folder."""
+    import grade  # imported here: grade imports this module
+
+    with tempfile.TemporaryDirectory(prefix="kit-course-") as course:
+        released = grade.assign(Path(course), paths)
+        return {stem: nbformat.read(path, as_version=4) for stem, path in released.items()}
+
+
 def build(out: Path, paths: list[Path]) -> list[Path]:
     """Writes the kit into out (replacing it); returns the files written."""
     lessons = []
@@ -236,6 +258,8 @@ def build(out: Path, paths: list[Path]) -> list[Path]:
         if not any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"):
             print(f"warning: {path.name} has no outputs: its HTML will show none (make notebooks)")
         lessons.append((path.stem, nb, student_copy(nb, path.name)))  # checks the layout first
+    released = released_copies(paths)
+    lessons = [(stem, nb, released.get(stem, student)) for stem, nb, student in lessons]
     if out.exists():
         shutil.rmtree(out)
     (out / "notebooks").mkdir(parents=True)
@@ -262,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     start = monotonic()
     try:
         written = build(args.out.resolve(), [p.resolve() for p in args.notebooks] or lesson_paths())
-    except LayoutError as error:
+    except LayoutError as error:  # scripts/grade.py raises this module's, imported by name
         print(f"make_kit: {error}", file=sys.stderr)
         return 1
     out = args.out.resolve()
@@ -272,4 +296,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as the module `make_kit`, not `__main__`: scripts/grade.py imports make_kit and raises
+    # its LayoutError, which main() must catch as its own.
+    import make_kit
+
+    sys.exit(make_kit.main())

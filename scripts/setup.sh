@@ -5,7 +5,8 @@
 #   a kernel needs in cargo's cache (the lessons' crates, and the standard library's own, for
 #   evcxr's type inference: then no kernel needs the network), and the lessons' dependencies
 #   compiled into notebooks/.evcxr-build, which every kernel starts from.
-# Needs rustup + cargo and python3 (3.11+). `--lab` also installs JupyterLab.
+# Needs rustup + cargo and python3 (3.11+). Installs JupyterLab and nbgrader (the grading test needs
+# them; `--lab` is accepted and changes nothing).
 # For the browser test (scripts/browser_test.py), where it can: Debian's chromium (apt-get, on
 # Debian as root or with passwordless sudo), playwright-core from browser-test/package-lock.json
 # (npm ci; needs node 20+), and then JupyterLab too. Elsewhere the browser test is skipped.
@@ -19,11 +20,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EVCXR_VERSION=0.22.0
-LAB=0
 FETCH_ONLY=0
 KERNEL_ONLY=0
 case "${1:-}" in
-  --lab) LAB=1 ;;
+  --lab) ;; # JupyterLab is always installed now (nbgrader needs it)
   --fetch-only) FETCH_ONLY=1 ;;
   --kernel-only) KERNEL_ONLY=1 ;;
   "") ;;
@@ -97,19 +97,16 @@ venv() {
     python3 -m venv "$VENV"
   fi
   # pip runs only when the requirement files changed since the last install.
-  local files=(scripts/requirements-test.txt)
-  # The browser test runs JupyterLab: install it wherever that test can run.
-  browser_ready && LAB=1
-  [[ $LAB == 1 ]] && files=(scripts/requirements-lab.txt "${files[@]}")
-  local stamp=$VENV/.requirements-$([[ $LAB == 1 ]] && echo lab || echo test).sha256
+  # The grading test runs nbgrader, which brings JupyterLab (pinned in requirements-lab.txt):
+  # the grading requirements include the lab and test ones.
+  local files=(scripts/requirements-grade.txt scripts/requirements-lab.txt scripts/requirements-test.txt)
+  local stamp=$VENV/.requirements-grade.sha256
   if [[ -f $stamp && $(cat "$stamp") == "$(req_hash "${files[@]}")" ]]; then
     echo "    $VENV already has ${files[0]}"
     return
   fi
   $PY -m pip install --disable-pip-version-check -q -r "${files[0]}"
   req_hash "${files[@]}" >"$stamp"
-  # The lab requirements include the test ones.
-  req_hash scripts/requirements-test.txt >$VENV/.requirements-test.sha256
 }
 
 req_hash() { cat "$@" | sha256sum | cut -d' ' -f1; }

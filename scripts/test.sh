@@ -58,6 +58,9 @@ phase examples  .venv/bin/python scripts/check_examples.py
 phase figures   bash scripts/check_figures.sh
 phase harness   .venv/bin/python scripts/test_harness.py
 phase kit       .venv/bin/python scripts/test_kit.py
+# The lessons with answers files graded by nbgrader in the kernel: solution, wrong answers, blank.
+phase grade     .venv/bin/python scripts/test_grade.py
+
 # The class server: a JupyterHub of its own (hub/hub.sh) with 2 new students running lesson 02
 # at the same moment; the hub, its accounts and their processes are gone afterwards.
 if [[ $(id -u) == 0 ]]; then

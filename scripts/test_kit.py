@@ -5,20 +5,25 @@
 For every lesson (default: all), the test fails unless
 - the kit has its student copy and its HTML export, and index.html links both;
 - the student copy holds no solution: neither `## Solutions` nor any line of the solution cells
-  (their code and their prose; lines that the lesson itself also has are not evidence);
-- the student copy is the lesson up to the solutions, with each exercise's answer cell as
-  committed (the blank template, marked `// <-`) and its check cell kept, both without outputs;
+  or of the answers file's right answers (their code and their prose; lines that the lesson
+  itself also has are not evidence);
+- the student copy is the lesson up to the solutions, each exercise's answer and check cell
+  without outputs. For a lesson with an answers file, nbgrader made the copy (scripts/grade.py):
+  its answer cells hold nbgrader's stub (`todo!()`) where the template's `// <-` lines were, and
+  its check cells are the lesson's, after the line that grade.py puts first in every test cell.
+  Otherwise the answer cell is as committed (the blank template, marked `// <-`) and the check
+  cell is the lesson's;
 - the HTML export shows the lesson's outputs: its figures, and the first line of everything
   its cells print;
-- the student copy runs in the real "rust" kernel (working directory notebooks/, as the lessons
-  do): every cell up to the first exercise without error or panic,
-  and then the exercises too: with the blank answers, every check cell runs and says "not yet";
-- the checks judge answers: where notebooks/answers/LESSON.json exists (see the README there), the
-  same kernel then runs, for each exercise, each wrong answer followed by the check cell's code
-  (one cell: evcxr compiles each cell once, and a cell costs about a second), which must run and
-  not say "correct", and last the right answer, for which the check must say "correct". A lesson
-  with such a file must list every exercise in it.
-  (--no-run skips this part.)
+- the student copy of a lesson without an answers file runs in the real "rust" kernel (working
+  directory notebooks/, as the lessons do): every cell up to the first exercise without error
+  or panic, and then, with the blank answers, every check cell says "not yet" (a failed
+  `check(...)` writes it to stderr and panics). (--no-run skips this part.)
+The lessons with an answers file run in the kernel in scripts/test_grade.py instead, graded by
+nbgrader: their student copy blank, with the right answers, and with every wrong answer. With
+--answers, this test runs them too, the old, quicker way while writing answers: in the same kernel
+as the student copy, each wrong answer followed by its exercise's check (one cell), which must say
+"not yet" without another panic, and last the right answer, which must get "correct".
 Ends with "kit: N passed, M failed", counting lessons.
 """
 
@@ -34,6 +39,7 @@ from time import monotonic
 
 import nbformat
 
+import grade
 import make_kit
 import run_notebooks as harness
 
@@ -56,12 +62,12 @@ def cell_texts(nb) -> str:
     return "\n".join(parts)
 
 
-def solution_lines(nb, start: int) -> list[str]:
-    """Lines of the solution cells that the lesson before them does not have."""
+def solution_lines(nb, start: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """Lines of the solution cells (and of the extra texts) that the lesson before them does not have."""
     lesson = {line.strip() for cell in nb.cells[:start] for line in cell.source.splitlines()}
     lines = []
-    for cell in nb.cells[start:]:
-        for line in cell.source.splitlines():
+    for text in [cell.source for cell in nb.cells[start:]] + list(extra):
+        for line in text.splitlines():
             line = line.strip()
             if len(line) >= MIN_LINE and line not in lesson and line not in lines:
                 lines.append(line)
@@ -76,7 +82,10 @@ def check_student(lesson, student_file: Path) -> list[str]:
     if "## Solutions" in raw:
         problems.append("has '## Solutions'")
     shown = cell_texts(student)
-    leaked = [line for line in solution_lines(lesson, start) if line in shown]
+    answers = grade.answers_file(student_file)
+    graded = answers.exists()
+    rights = tuple(source_text(e.get("right", "")) for e in json.loads(answers.read_text()).values()) if graded else ()
+    leaked = [line for line in solution_lines(lesson, start, rights) if line in shown]
     if leaked:
         problems.append(f"shows {len(leaked)} solution lines, e.g. {leaked[0]!r}")
     if len(student.cells) != start:
@@ -87,12 +96,16 @@ def check_student(lesson, student_file: Path) -> list[str]:
                 problems.append(f"Exercise {exercise.number}: its {role} cell {index} is missing")
                 continue
             cell = student.cells[index]
-            if cell.source != lesson.cells[index].source:
-                problems.append(f"Exercise {exercise.number}: the {role} cell {index} differs from the lesson's")
+            want = lesson.cells[index].source
+            if graded and role == "check":
+                want = grade.TEST_PREFIX + want
+            if (cell.source != want) if (role == "check" or not graded) else ("todo!()" not in cell.source):
+                problems.append(f"Exercise {exercise.number}: the {role} cell {index} differs from the lesson's"
+                                + (" (nbgrader's stub, `todo!()`, is not there)" if role == "answer" and graded else ""))
             if cell.get("outputs"):
                 problems.append(f"Exercise {exercise.number}: the {role} cell {index} has outputs")
         if make_kit.ANSWER_MARK not in student.cells[exercise.answer].source:
-            problems.append(f"Exercise {exercise.number}: the answer cell is not the blank template")
+            problems.append(f"Exercise {exercise.number}: the answer cell has lost the template's `// <-` hints")
     return problems
 
 
@@ -202,7 +215,8 @@ def run_student(student_file: Path, lesson, trials: list[Trial]) -> tuple[list[s
 
     if problem:  # the kernel died or a cell timed out
         return [f"the student copy does not run: {problem}"], seconds
-    cell = next((i for i in range(lesson_cells) if cell_problem(i)), None)
+    checks_at = {e.check for e in exercises}  # a failed check(...) fails its cell on purpose
+    cell = next((i for i in range(lesson_cells) if i not in checks_at and cell_problem(i)), None)
     if cell is not None:
         part = "the lesson" if cell < first else "the exercises"
         return [f"{part} (first exercise at cell {first}) fails: cell {cell} "
@@ -211,19 +225,20 @@ def run_student(student_file: Path, lesson, trials: list[Trial]) -> tuple[list[s
 
     def said(index: int) -> str:
         return "".join(out.get("text", "") for out in ran[index].get("outputs", [])
-                       if out.output_type == "stream" and out.name == "stdout").strip()
+                       if out.output_type == "stream").strip()
 
     for exercise in exercises:
-        if not said(exercise.check).startswith("not yet"):
+        if not re.search(r"^(panicked: )?not yet", said(exercise.check), re.M):  # todo!(): "not yet implemented"
             problems.append(f"Exercise {exercise.number}: with the blank answer, the check says "
                             f"{said(exercise.check)[:80]!r}, not 'not yet ...'")
     for index, what, must_pass in tried:
-        failed = cell_problem(index)
+        failed = cell_problem(index)  # a panic other than the failed check's
         if failed:
             problems.append(f"{what}: the answer and its check must run without error or panic: {failed}")
             continue
         verdict = said(index)
-        if must_pass != verdict.startswith("correct"):
+        correct = re.search(r"^correct", verdict, re.M) and not re.search(r"^not yet", verdict, re.M)
+        if must_pass != bool(correct):
             problems.append(f"{what}: the check {'rejects' if must_pass else 'accepts'} it: {verdict[:100]!r}")
     return problems, seconds
 
@@ -231,6 +246,9 @@ def run_student(student_file: Path, lesson, trials: list[Trial]) -> tuple[list[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-run", action="store_true", help="do not run the student copies in the kernel")
+    parser.add_argument("--answers", action="store_true",
+                        help="also run the lessons with an answers file, each of their answers and its check in "
+                             "one kernel (quicker than scripts/test_grade.py while writing answers)")
     parser.add_argument("lessons", nargs="*", type=Path, help="default: notebooks/[0-9][0-9]_*.ipynb")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.lessons] or make_kit.lesson_paths()
@@ -258,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
             problems += [f"student copy {p}" for p in check_student(lesson, student_file)]
             problems += [f"HTML {p}" for p in check_html(lesson, html_file)]
             verdict = ""
-            if not args.no_run:
+            if grade.answers_file(path).exists() and not args.answers:
+                verdict = " (runs in the kernel in scripts/test_grade.py)"
+            elif not args.no_run:
                 trials, file_problems = answer_trials(path, lesson)
                 problems += file_problems
                 ran, seconds = run_student(student_file, lesson, trials)

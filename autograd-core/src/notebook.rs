@@ -378,18 +378,38 @@ impl<M: Module + ?Sized> ModuleDisplay for M {
 // ----- Exercise checks -----
 
 /// The verdict of an exercise's check cell, the one place every lesson's checks report through:
-/// prints `correct: <correct>` when `passed`, else `not yet: <not_yet>`. A check cell computes
-/// whether the learner's code is right (by calling it) and ends with one `check(...)`.
+/// prints `correct: <correct>` when `passed`; else it writes `not yet: <not_yet>` to stderr and
+/// panics with that message, so that the cell fails. A check cell computes whether the learner's
+/// code is right (by calling it) and ends with one `check(...)`.
+///
+/// Why a failed check fails its cell: graded with nbgrader (README, "For teachers"), a check cell
+/// is a test cell, and nbgrader scores a test cell 0 when it writes to stderr or errors, else
+/// full marks. In the notebook kernel, evcxr catches the panic: the learner's variables and
+/// later cells live on. The message goes to stderr directly and the panic skips the panic hook
+/// ([`std::panic::resume_unwind`]): a learner's own hook (`std::panic::set_hook(Box::new(|_| {}))`
+/// in an answer cell) can neither hide the verdict nor print it twice.
 ///
 /// ```
 /// use autograd_core::check;
 /// let my_answer = 2.0_f32 + 2.0;
-/// check(my_answer == 4.0, "2 + 2 = 4", format!("{my_answer} is not 2 + 2"));
+/// check(my_answer == 4.0, "2 + 2 = 4", format!("{my_answer} is not 2 + 2")); // correct: 2 + 2 = 4
+///
+/// let wrong = std::panic::catch_unwind(|| check(2.0_f32 + 1.0 == 4.0, "2 + 2 = 4", "3 is not 2 + 2"));
+/// let message = wrong.unwrap_err();
+/// assert_eq!(message.downcast_ref::<String>().unwrap(), "not yet: 3 is not 2 + 2");
 /// ```
 pub fn check(passed: bool, correct: impl fmt::Display, not_yet: impl fmt::Display) {
     if passed {
         println!("correct: {correct}");
     } else {
-        println!("not yet: {not_yet}");
+        let message = format!("not yet: {not_yet}");
+        eprintln!("{message}");
+        // As in short_panics(): evcxr 0.22 labels output with the newest request it received, and
+        // under "Run All" the next cell's request can overtake this line. Give it time to arrive.
+        let _ = std::io::Write::flush(&mut std::io::stderr());
+        if crate::error::in_notebook_kernel() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::panic::resume_unwind(Box::new(message));
     }
 }
