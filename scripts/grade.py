@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,16 @@ def solution_cell(template: str, right: str, where: str) -> str:
     return "\n".join(marked)
 
 
+REPAIR = re.compile(r"\b(fix|repair)\b", re.I)
+
+
+def is_repair(template: str) -> bool:
+    """A "fix this loop" exercise: its `// <-` line asks to fix or repair the code given (the whole
+    cell is the answer), e.g. `} // <- find the bug and fix it`."""
+    return any(REPAIR.search(line.split(make_kit.ANSWER_MARK, 1)[1])
+               for line in template.splitlines() if make_kit.ANSWER_MARK in line)
+
+
 def nbgrader_meta(grade_id: str, *, solution=False, grade=False, locked=True, points=None) -> dict:
     meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
             "solution": solution, "task": False}
@@ -129,8 +140,14 @@ def source_version(path: Path) -> nbformat.NotebookNode:
             raise make_kit.LayoutError(f"{answers_file(path).name} has no right answer for Exercise {exercise.number}")
         where = f"{path.name}: Exercise {exercise.number}"
         answer, check = source.cells[exercise.answer], source.cells[exercise.check]
-        answer.source = solution_cell(answer.source, source_text(entry["right"]), where)
-        answer.metadata["nbgrader"] = nbgrader_meta(f"exercise{exercise.number}-answer", solution=True, locked=False)
+        if is_repair(answer.source):
+            # The student gets the faulty code itself to repair, so there is no region to blank
+            # out: an ordinary cell (no nbgrader metadata) that the student edits and nbgrader
+            # keeps as submitted. Its check cell scores it like any other.
+            del answer.metadata["nbgrader"]
+        else:
+            answer.source = solution_cell(answer.source, source_text(entry["right"]), where)
+            answer.metadata["nbgrader"] = nbgrader_meta(f"exercise{exercise.number}-answer", solution=True, locked=False)
         check.source = TEST_PREFIX + check.source
         check.metadata["nbgrader"] = nbgrader_meta(f"exercise{exercise.number}-check", grade=True,
                                                    points=entry.get("points", 1))
