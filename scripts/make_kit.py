@@ -160,7 +160,8 @@ def inline_markdown(text: str) -> str:
 # lessons that the last run did not time.
 MEASURED_SECONDS = {
     "01_manual_gradients": 15, "02_autograd": 15, "03_loss_and_optimizer": 13,
-    "04_module": 15, "05_noisy_data": 14, "06_beyond_a_line": 13, "08_inside_backward": 14,
+    "04_module": 15, "05_noisy_data": 14, "06_beyond_a_line": 13,
+    "07_minibatches_and_validation": 12, "08_inside_backward": 14,
 }
 
 

@@ -220,6 +220,11 @@ def self_check() -> list[str]:
             problems.append(f"self-check: solution_cell accepts {what}")
         except make_kit.LayoutError:
             pass
+    # A "fix this loop" answer is given as is; any other answer gets nbgrader's stub.
+    for marked, repair in (("} // <- find the bug and fix it", True), ("    // <- repair this loop", True),
+                           ("    0.0 // <- your answer", False), ("let lr = 0.0; // <- the prefix", False)):
+        if grade.is_repair(marked) != repair:
+            problems.append(f"self-check: is_repair({marked!r}) is not {repair}")
     return problems
 
 
