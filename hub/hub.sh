@@ -39,14 +39,7 @@ VENV=$PREFIX/venv
 STATE=$PREFIX/state
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-now() { local t=${EPOCHREALTIME:-$(date +%s)}; echo "${t/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
-step() {
-  local start; start=$(now)
-  echo "==> $1"
-  "$2"
-  echo "    $1: $(since "$start")"
-}
+source scripts/timing.sh  # now, since, step
 need_root() {
   if [[ $(id -u) != 0 ]]; then
     echo "hub/hub.sh $1 must run as root (it makes accounts and starts servers as them)" >&2

@@ -34,15 +34,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 VENV=.venv
 PY=$VENV/bin/python
 
-now() { local t=${EPOCHREALTIME:-$(date +%s)}; echo "${t/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
-# step NAME FUNCTION: run FUNCTION, then print how long it took.
-step() {
-  local start; start=$(now)
-  echo "==> $1"
-  "$2"
-  echo "    $1: $(since "$start")"
-}
+source scripts/timing.sh  # now, since, step
 
 rust_src() {
   if rustup component list --installed 2>/dev/null | grep '^rust-src' >/dev/null; then

@@ -11,8 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-now() { local t=${EPOCHREALTIME:-$(date +%s)}; echo "${t/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+source scripts/timing.sh  # now, since, step
 
 summary=()
 current=""
