@@ -79,7 +79,8 @@ first-minute: setup
 #                 "For teachers"): installs into HUB_PREFIX (/opt/autograd-hub), makes an
 #                 account per name in HUB_CLASS (a class list file, if given), starts the hub on
 #                 127.0.0.1:HUB_PORT (8000), or on :443 with HUB_HTTPS=FOLDER (the school's
-#                 fullchain.pem and privkey.pem)
+#                 fullchain.pem and privkey.pem); HUB_TEACHER=NAME also makes NAME's nbgrader
+#                 course (README "Assignments on the hub")
 # make hub-stop   stop it (and the students' servers)
 # make hub-load   the load test: 1, 4, 8 and 16 simulated students at once on a hub of its own
 #                 (scripts/test_hub.sh; HUB_LOAD="1 4" for other sizes)
@@ -89,6 +90,7 @@ first-minute: setup
 hub:
 	bash hub/hub.sh install
 	$(if $(HUB_CLASS),bash hub/hub.sh users $(HUB_CLASS))
+	$(if $(HUB_TEACHER),bash hub/hub.sh teacher $(HUB_TEACHER))
 	bash hub/hub.sh start
 
 hub-stop:

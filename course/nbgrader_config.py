@@ -5,8 +5,8 @@ calls `alembic`), after `bash scripts/setup.sh`:
 
     cd course && PATH="$PWD/../.venv/bin:$PATH"
     python ../scripts/grade.py assign            # source/ from the lessons, release/ by nbgrader
-    nbgrader autograde 07_inside_backward        # every submitted/<student>/07_inside_backward/
-    nbgrader generate_feedback 07_inside_backward
+    nbgrader autograde 08_inside_backward        # every submitted/<student>/08_inside_backward/
+    nbgrader generate_feedback 08_inside_backward
 
 A course folder elsewhere (on a class server) loads this file from its own nbgrader_config.py:
 `c = get_config(); load_subconfig("<this checkout>/course/nbgrader_config.py")`.

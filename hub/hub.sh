@@ -5,6 +5,9 @@
 #                                  install, then users if HUB_CLASS is set, then start)
 #   bash hub/hub.sh users FILE     an account per name in FILE (one a line; # comments), each
 #                                  with a random password, written to HUB_PREFIX/passwords.txt
+#   bash hub/hub.sh teacher NAME   the class's nbgrader course in NAME's home (~/course), with
+#                                  the formgrader (make hub HUB_TEACHER=NAME); the account too,
+#                                  if NAME has none
 #   bash hub/hub.sh start | stop | status
 #   bash hub/hub.sh remove-users FILE   delete those accounts, their homes and processes
 #
@@ -19,6 +22,7 @@
 #   HUB_IDLE_TIMEOUT=3600         seconds without activity before a student's server is stopped
 #   HUB_GROUP=autograd-class      the class's group: only its members may log in
 #   HUB_ADMINS="name ..."         accounts that may administer the hub (also need a class account)
+#   HUB_COURSE=autograd           the class's nbgrader course id (its folder in the exchange)
 #
 # What install does: Debian's python3-venv (and node 20+ from Debian where it has it); set-up's
 # rust-src and evcxr_jupyter (scripts/setup.sh --kernel-only); a copy of its Rust toolchain and evcxr_jupyter in
@@ -27,7 +31,8 @@
 # lessons, the kernel launcher) copied from this checkout; a CARGO_HOME with every crate the
 # kernels need (set-up's own fetch step); the "rust" kernelspec; the lessons' dependencies
 # compiled once (scripts/run_notebooks.py --warm); the student copies of the lessons
-# (scripts/make_kit.py's student_copy); JupyterLab's news question turned off.
+# (scripts/make_kit.py's student_copy); JupyterLab's news question turned off; nbgrader's exchange
+# and its Assignments tab for every student (README, "Assignments on the hub").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 022
@@ -90,13 +95,21 @@ toolchain() {
 venv() {
   [[ -x $VENV/bin/python ]] || /usr/bin/python3 -m venv "$VENV"
   local stamp=$VENV/.requirements.sha256 hash
-  hash=$(cat hub/requirements.txt scripts/requirements-test.txt | sha256sum | cut -d' ' -f1)
+  hash=$(cat hub/requirements.txt scripts/requirements-{grade,lab,test}.txt | sha256sum | cut -d' ' -f1)
   if [[ -f $stamp && $(cat "$stamp") == "$hash" ]]; then
     echo "    $VENV has hub/requirements.txt"
   else
     (cd hub && "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements.txt)
     echo "$hash" >"$stamp"
   fi
+  # A terminal in JupyterLab runs bash as an interactive shell, not a login shell: a login shell
+  # reads /etc/profile, which sets PATH anew, and `nbgrader` (the teacher's commands) would not be
+  # found. Its PATH is the server's (hub/jupyterhub_config.py); ~/.bashrc is still read.
+  # (jupyter_server reads only extensions from jupyter_server_config.d/, so the venv's own file.)
+  mkdir -p "$VENV/etc/jupyter"
+  rm -f "$VENV/etc/jupyter/jupyter_server_config.d/autograd-hub-terminal.json"
+  echo '{"ServerApp": {"terminado_settings": {"shell_command": ["/bin/bash"]}}}' \
+    >"$VENV/etc/jupyter/jupyter_server_config.json"
   # Nothing asks a student anything before the lesson: no news question, no update check.
   mkdir -p "$VENV/share/jupyter/lab/settings"
   cat >"$VENV/share/jupyter/lab/settings/overrides.json" <<'EOF'
@@ -104,6 +117,37 @@ venv() {
   "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}
 }
 EOF
+}
+
+# nbgrader (pinned in scripts/requirements-grade.txt) with its own exchange: a folder every
+# account may write, as nbgrader wants it (release_assignment resets it to mode 777 otherwise).
+# The teacher's release makes <course>/outbound, readable by all, and <course>/inbound, where a
+# student may write but not list (each submission's folder name holds a random part).
+COURSE_ID=${HUB_COURSE:-autograd}
+exchange() {
+  mkdir -p "$PREFIX/exchange"
+  chmod 777 "$PREFIX/exchange"
+  # Read by nbgrader everywhere on the hub (the students' Assignments tab and Validate button,
+  # the teacher's commands): the venv's own Jupyter configuration folder. The grading settings
+  # (course/nbgrader_config.py) apply everywhere too, so that Validate runs a notebook as
+  # autograde will.
+  mkdir -p "$VENV/etc/jupyter"
+  printf '%s\n' "# Written by hub/hub.sh: the class's nbgrader course, its exchange, its grading settings." \
+    "c = get_config()  # noqa: F821" \
+    "load_subconfig(\"$PREFIX/course/course/nbgrader_config.py\")  # noqa: F821" \
+    "c.CourseDirectory.course_id = \"$COURSE_ID\"" \
+    "c.Exchange.root = \"$PREFIX/exchange\"" >"$VENV/etc/jupyter/nbgrader_config.py"
+  # Students get the Assignments tab (fetch, submit, fetch feedback) and the Validate button;
+  # the formgrader, the course list and the "create assignment" toolbar are the teacher's.
+  # Disabled, not locked (JupyterLab locks what it disables, and a lock here would also keep the
+  # teacher's own setting from enabling them): a student who enables one in the plugin manager
+  # gets nothing, as the formgrader's and course list's server parts are off for them.
+  local plugins=(@jupyter/nbgrader:formgrader @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment)
+  "$VENV/bin/jupyter" labextension disable --level=sys_prefix "${plugins[@]}" >/dev/null 2>&1
+  "$VENV/bin/jupyter" labextension unlock --level=sys_prefix "${plugins[@]}" >/dev/null 2>&1
+  "$VENV/bin/jupyter" server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
+    nbgrader.server_extensions.course_list >/dev/null 2>&1
+  echo "    course \"$COURSE_ID\", exchange $PREFIX/exchange; the students' JupyterLab has nbgrader's Assignments tab"
 }
 
 proxy() {
@@ -117,12 +161,22 @@ proxy() {
 }
 
 # The files of this checkout the course needs, copied with their modification times (so an
-# unchanged autograd-core is not recompiled); what the checkout no longer has is left alone.
+# unchanged autograd-core is not recompiled). A file an earlier install copied that the checkout
+# no longer has (a lesson renamed) is deleted: course/.files lists what was copied. What the hub
+# made itself (the compiled dependencies, lessons/) stays.
 course() {
+  local paths=(Cargo.toml Cargo.lock autograd-core notebooks scripts course) stale=0 file
   mkdir -p "$PREFIX/course"
-  git ls-files -z Cargo.toml Cargo.lock autograd-core notebooks scripts |
-    tar --null -T - -cf - | tar -xf - -C "$PREFIX/course"
-  echo "    $(git ls-files Cargo.toml Cargo.lock autograd-core notebooks scripts | wc -l) files in $PREFIX/course"
+  git ls-files "${paths[@]}" | sort >"$PREFIX/course/.files.new"
+  if [[ -f $PREFIX/course/.files ]]; then
+    while read -r file; do
+      rm -f "$PREFIX/course/$file"
+      stale=$((stale + 1))
+    done < <(comm -23 "$PREFIX/course/.files" "$PREFIX/course/.files.new")
+  fi
+  git ls-files -z "${paths[@]}" | tar --null -T - -cf - | tar -xf - -C "$PREFIX/course"
+  mv "$PREFIX/course/.files.new" "$PREFIX/course/.files"
+  echo "    $(wc -l <"$PREFIX/course/.files") files in $PREFIX/course ($stale no longer in the checkout: deleted)"
 }
 
 # Runs a command with the toolchain, cargo cache and Python the students' kernels use.
@@ -190,6 +244,7 @@ install_all() {
   step "rust-src and evcxr_jupyter (scripts/setup.sh --kernel-only)" repo_setup
   step "Rust toolchain and evcxr_jupyter in $PREFIX" toolchain
   step "JupyterHub venv ($VENV)" venv
+  step "nbgrader's exchange ($PREFIX/exchange)" exchange
   step "configurable-http-proxy ($PREFIX/proxy)" proxy
   step "the course ($PREFIX/course)" course
   step "crates for the kernels ($PREFIX/cargo)" crates
@@ -216,7 +271,7 @@ users() {
   need_root users
   local list=${1:?usage: hub.sh users CLASS_LIST}
   getent group "$GROUP" >/dev/null || groupadd "$GROUP"
-  local passwords=$PREFIX/passwords.txt made=0
+  local passwords=$PREFIX/passwords.txt made=0 name
   touch "$passwords"
   chmod 600 "$passwords"
   while read -r name _; do
@@ -238,6 +293,39 @@ users() {
     made=$((made + 1))
   done <"$list"
   echo "$made new account(s) in group $GROUP; their passwords: $passwords (give each student theirs)"
+}
+
+# The teacher's nbgrader course: ~NAME/course, with every lesson that has an answers file as an
+# assignment (scripts/grade.py assign: source/ and nbgrader's release/), loading the course's
+# grading settings (course/nbgrader_config.py); the formgrader in their JupyterLab. Kept as it is
+# when it exists (it holds the gradebook): delete ~NAME/course first to make it again.
+teacher() {
+  need_root teacher
+  local name=${1:?usage: hub.sh teacher NAME}
+  [[ -f $PREFIX/settings.json ]] || { echo "not installed: run make hub" >&2; exit 1; }
+  users <(echo "$name")
+  local home course
+  home=$(getent passwd "$name" | cut -d: -f6)
+  course=$home/course
+  if [[ -e $course ]]; then
+    echo "    $course exists: kept"
+  else
+    rm -rf "$course.new"
+    "$VENV/bin/python" "$PREFIX/course/scripts/grade.py" assign --course "$course.new" >"$STATE/teacher.log"
+    mv "$course.new" "$course"
+    chown -R "$name:" "$course"
+    echo "    $(wc -l <"$STATE/teacher.log") assignments in $course: $(cut -d: -f1 "$STATE/teacher.log" | tr '\n' ' ')"
+  fi
+  # The formgrader works on that folder; the teacher's own JupyterLab shows it.
+  as_teacher() { runuser -u "$name" -- env HOME="$home" "$@"; }
+  as_teacher mkdir -p "$home/.jupyter"
+  as_teacher tee "$home/.jupyter/nbgrader_config.py" >/dev/null <<<"c = get_config()  # noqa: F821
+c.CourseDirectory.root = \"$course\""
+  as_teacher "$VENV/bin/jupyter" labextension enable --level=user @jupyter/nbgrader:formgrader \
+    @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment >/dev/null 2>&1
+  as_teacher "$VENV/bin/jupyter" server extension enable --user nbgrader.server_extensions.formgrader \
+    nbgrader.server_extensions.course_list >/dev/null 2>&1
+  echo "$name teaches course \"$(sed -n 's/^c.CourseDirectory.course_id = "\(.*\)"/\1/p' "$VENV/etc/jupyter/nbgrader_config.py")\" from $course (README: \"Assignments on the hub\")"
 }
 
 remove_users() {
@@ -328,9 +416,10 @@ stop() {
 case "${1:-}" in
   install) install_all ;;
   users) users "${2:-}" ;;
+  teacher) teacher "${2:-}" ;;
   remove-users) remove_users "${2:-}" ;;
   start) start ;;
   stop) stop ;;
   status) if running; then echo "running: $(url)"; else echo "not running"; exit 1; fi ;;
-  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
 esac

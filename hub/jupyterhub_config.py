@@ -198,6 +198,12 @@ c.Spawner.http_timeout = 120
 c.Spawner.environment = {
     # The kernels' build folders: the student's own copy of the compiled dependencies.
     "EVCXR_SHARED_BUILD": lambda spawner: str(student_home(spawner.user.name) / BUILD / ".evcxr-build"),
+    # The kernels' settings (evcxr.toml: crates offline, cell code unoptimised) wherever the
+    # notebook is: an assignment fetched with nbgrader lands in ~/<assignment>/, beside no
+    # evcxr.toml of its own, and evcxr then reads the one in EVCXR_CONFIG_DIR.
+    "EVCXR_CONFIG_DIR": str(COURSE / "notebooks"),
+    # A terminal in JupyterLab finds `nbgrader` (the teacher's commands) and the toolchain.
+    "PATH": f"{PREFIX / 'venv' / 'bin'}:{PREFIX / 'rust' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
 }
 
 # --- Idle servers ------------------------------------------------------------------------

@@ -61,9 +61,11 @@ phase kit       .venv/bin/python scripts/test_kit.py
 phase grade     .venv/bin/python scripts/test_grade.py
 
 # The class server: a JupyterHub of its own (hub/hub.sh) with 2 new students running lesson 02
-# at the same moment; the hub, its accounts and their processes are gone afterwards.
+# at the same moment, then README "Assignments on the hub" (a teacher releases lesson 02, two
+# students fetch and submit it, the teacher collects and autogrades); the hub, its accounts and
+# their processes are gone afterwards.
 if [[ $(id -u) == 0 ]]; then
-  phase hub bash scripts/test_hub.sh 2
+  phase hub bash scripts/test_hub.sh
 else
   echo
   echo "==> hub: skipped: it makes system accounts, so it needs root"

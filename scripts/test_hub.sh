@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# The class server under load: a hub of its own, N new students at once running lesson 02.
+# The class server under load: a hub of its own, N new students at once running lesson 02; then
+# the teacher's nbgrader workflow of the README with two students.
 #
-#   bash scripts/test_hub.sh [N ...]     (default: 2; make hub-load runs 1 4 8 16)
+#   bash scripts/test_hub.sh             2 students at once, then the nbgrader workflow (make test)
+#   bash scripts/test_hub.sh N ...       N students at once, for each N (make hub-load: 1 4 8 16)
+#   bash scripts/test_hub.sh --course    the nbgrader workflow only
 #
 # As root (it makes accounts). Installs the hub (hub/hub.sh install; idempotent, so a second run
 # reuses what the first installed) into HUB_PREFIX, default /opt/autograd-hub-test, apart from a
 # class's hub; starts it on 127.0.0.1 at a free port; then for each N: makes N new accounts
 # (hubload01..), runs scripts/hub_load_test.py with them (log in, start the server, lesson 02 at
 # the same moment), writes target/hub-load-N.json, and deletes the accounts, their homes and
-# processes. On exit, whatever happened, the hub is stopped and every account it made is deleted.
+# processes. Then (without N) the course test: a teacher account (hubteach)
+# and two students; `hub/hub.sh teacher hubteach` makes the teacher's course, and
+# scripts/hub_course_test.py follows README "Assignments on the hub": release, fetch, submit,
+# collect, autograde, feedback, checked in nbgrader's gradebook. On exit, whatever happened, the
+# hub is stopped, every account it made is deleted, and the exchange emptied.
 # Fails if a start or a cell failed, or a kernel compiled a dependency itself (its probe cell
 # finds a library it wrote, or its log, in the hub's, shows `Compiling ndarray`).
 set -euo pipefail
@@ -18,8 +25,16 @@ if [[ $(id -u) != 0 ]]; then
   echo "scripts/test_hub.sh makes accounts and starts servers as them: run it as root" >&2
   exit 1
 fi
-sizes=("${@:-2}")
-for n in "${sizes[@]}"; do
+course_test=1
+if [[ ${1:-} == --course ]]; then
+  sizes=()
+elif (($#)); then
+  sizes=("$@")
+  course_test=0  # make hub-load: the load test only
+else
+  sizes=(2)
+fi
+for n in "${sizes[@]+"${sizes[@]}"}"; do
   [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 64 ]] || { echo "N must be 1 to 64, not '$n'" >&2; exit 2; }
 done
 export HUB_PREFIX=${HUB_PREFIX:-/opt/autograd-hub-test}
@@ -44,11 +59,13 @@ cleanup() {
   local status=$?
   bash hub/hub.sh stop || true
   local i
-  for ((i = 1; i <= 64; i++)); do printf 'hubload%02d\n' "$i"; done >"$list"
+  { for ((i = 1; i <= 64; i++)); do printf 'hubload%02d\n' "$i"; done; echo hubteach; } >"$list"
   bash hub/hub.sh remove-users "$list"
   getent group "$HUB_GROUP" >/dev/null && groupdel "$HUB_GROUP"
   # The hub's record of the deleted accounts (its next start would warn about each).
   rm -f "$HUB_PREFIX/state/jupyterhub.sqlite"
+  # What the course test released and the students submitted.
+  [[ -d $HUB_PREFIX/exchange ]] && find "$HUB_PREFIX/exchange" -mindepth 1 -delete
   rm -f "$list"
   exit "$status"
 }
@@ -58,7 +75,7 @@ bash hub/hub.sh install
 bash hub/hub.sh start
 mkdir -p target
 status=0
-for n in "${sizes[@]}"; do
+for n in "${sizes[@]+"${sizes[@]}"}"; do
   names=()
   for ((i = 1; i <= n; i++)); do names+=("$(printf 'hubload%02d' "$i")"); done
   printf '%s\n' "${names[@]}" >"$list"
@@ -78,4 +95,15 @@ for n in "${sizes[@]}"; do
   fi
   bash hub/hub.sh remove-users "$list"
 done
+
+if ((course_test)); then
+  echo "==> the course: a teacher releases lesson 02, two students fetch and submit it, the teacher grades"
+  printf '%s\n' hubload01 hubload02 >"$list"
+  bash hub/hub.sh users "$list"
+  bash hub/hub.sh teacher hubteach
+  "$HUB_PREFIX/venv/bin/python" scripts/hub_course_test.py --url "http://127.0.0.1:$HUB_PORT/" \
+    --passwords "$HUB_PREFIX/passwords.txt" --teacher hubteach \
+    --teacher-home "$(getent passwd hubteach | cut -d: -f6)" --course "${HUB_COURSE:-autograd}" \
+    hubload01 hubload02 || status=1
+fi
 exit "$status"
