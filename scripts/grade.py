@@ -16,9 +16,10 @@ source version is the lesson up to its solutions, with
   value is expected (a function's body, or `let x = { ... };`): there the stub compiles, and
   the check fails with "not yet implemented";
 - each exercise's check cell an autograded test cell worth the exercise's points (`"points"` in
-  the answers file, default 1), locked; it first calls `autograd_core::short_panics()`, so that
-  a panic there writes its line to stderr (which scores the cell 0) whatever panic hook an
-  answer installed. A failed `check(...)` panics (autograd-core's notebook.rs);
+  the answers file, default 1), locked; its first line, `let _grading = autograd_core::grading();`,
+  installs `short_panics()` and a guard, so that a panic there writes a line to stderr (which
+  scores the cell 0) whatever panic hook an answer installed, even one installed while the check
+  runs. A failed `check(...)` panics (autograd-core's notebook.rs);
 - every other cell read-only, with its outputs.
 """
 
@@ -41,7 +42,7 @@ NOTEBOOKS = ROOT / "notebooks"
 ANSWERS = NOTEBOOKS / "answers"
 COURSE = ROOT / "course"
 # The first line of every test cell in a source version (see above).
-TEST_PREFIX = "autograd_core::short_panics(); // any panic in this check shows, whatever panic hook an answer set\n"
+TEST_PREFIX = "let _grading = autograd_core::grading(); // a panic in this check scores 0, whatever hook an answer set\n"
 BEGIN, END = "// BEGIN SOLUTION", "// END SOLUTION"
 
 

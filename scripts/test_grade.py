@@ -17,6 +17,9 @@ the student version, are graded by `nbgrader autograde`:
   (nbgrader errs on nothing) and score 0 on every exercise, each check saying "not yet";
 - `silenced` (the first lesson only): the blank student version whose first answer cell starts by
   installing a panic hook that prints nothing. It must still score 0 on every exercise;
+- `silenced-inside` (the first lesson only): the blank student version whose first answer installs
+  that hook itself, when the check calls it, just before its `todo!()` panics. Exercise 1 must
+  still score 0, its check saying "not yet" (the test cell's `grading()` guard);
 - `noncompiling` (the first lesson only): Exercise 1's right answer followed by a line that does
   not compile. Exercise 1 scores 0 and the others full marks, and the HTML of
   `nbgrader generate_feedback` shows the compiler's error (E0308, mismatched types).
@@ -55,6 +58,8 @@ OUT = ROOT / "target" / "grade-test"
 # Appended to an answer, it does not compile: the feedback must show rustc's error for it.
 NONCOMPILING = 'let not_a_number: u32 = "seven";'
 SILENCE = "std::panic::set_hook(Box::new(|_| {})); // no panic shows any more"
+# The same, from inside the answer, as the check calls it: then the panic of its todo!() is silent.
+SILENCE_INSIDE = "{ std::panic::set_hook(Box::new(|_| {})); todo!() }"
 COMPILE_ERROR = ("E0308", "mismatched types")  # as evcxr shows rustc's error, in the feedback's text
 
 
@@ -65,6 +70,7 @@ class Submission:
     expected: dict[int, bool]  # exercise number -> whether it earns its points
     verdicts: dict[int, str] = field(default_factory=dict)  # what its check must say: "correct" / "not yet"
     first_line: str = ""  # put before the first answer cell's code
+    first_stub: str = ""  # put in place of the first answer cell's `todo!()`
 
 
 def submissions(path: Path, lesson, first: bool) -> tuple[list[Submission], list[str]]:
@@ -90,6 +96,8 @@ def submissions(path: Path, lesson, first: bool) -> tuple[list[Submission], list
         # installed by the first one. Every check must still fail (test cells reinstall
         # short_panics; a failed check() writes to stderr without the hook).
         made.append(Submission("silenced", {}, {n: False for n in numbers}, {n: "not yet" for n in numbers}, SILENCE))
+        made.append(Submission("silenced-inside", {}, {n: False for n in numbers}, {n: "not yet" for n in numbers},
+                               first_stub=SILENCE_INSIDE))
         answers = dict(right)
         answers[numbers[0]] = f"{right[numbers[0]]}\n{NONCOMPILING}"
         made.append(Submission("noncompiling", answers, {n: n != numbers[0] for n in numbers}))
@@ -104,6 +112,11 @@ def write_submission(course: Path, stem: str, released, exercises, submission: S
     if submission.first_line:
         cell = nb.cells[exercises[0].answer]
         cell.source = f"{submission.first_line}\n{cell.source}"
+    if submission.first_stub:
+        cell = nb.cells[exercises[0].answer]
+        if "todo!()" not in cell.source:
+            raise ValueError(f"{stem}: Exercise {exercises[0].number}'s student version has no todo!() to replace")
+        cell.source = cell.source.replace("todo!()", submission.first_stub, 1)
     target = course / "submitted" / submission.student / stem / f"{stem}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(nb))

@@ -294,11 +294,19 @@ pub fn short_panics() {
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("(a panic without a message)");
         eprintln!("panicked: {message}");
+        PANIC_SHOWN.with(|shown| shown.set(true));
         // evcxr 0.22 labels output with the newest request it received: under "Run All" the
         // next cell's request can overtake this line. Give it time to reach this cell.
         let _ = std::io::Write::flush(&mut std::io::stderr());
         std::thread::sleep(std::time::Duration::from_millis(100));
     }));
+}
+
+thread_local! {
+    /// Whether a panic of this thread has been reported on stderr by this copy of the crate (by
+    /// [`short_panics`]'s hook or a failed [`check`](crate::check)): a
+    /// [`grading`](crate::grading) guard reports one nobody has.
+    pub(crate) static PANIC_SHOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Installs [`short_panics`] once if this program is the code of an evcxr notebook kernel:

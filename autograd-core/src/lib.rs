@@ -114,7 +114,7 @@ pub use gradcheck::{gradcheck, GradCheck, GradCheckElement, GradCheckInput};
 pub use kernels::matmul_2d as matmul_f32;
 /// The `f32` tanh behind `Tensor::tanh`, for hand-written loops that must give the same numbers.
 pub use kernels::tanh as tanh_f32;
-pub use notebook::{check, summary, ModuleDisplay, ModuleSummary};
+pub use notebook::{check, grading, summary, Grading, ModuleDisplay, ModuleSummary};
 pub use ops::{Context, Function};
 pub use random::{initial_seed, manual_seed};
 pub use tensor::{Float, Int, Tensor, TensorData};

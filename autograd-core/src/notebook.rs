@@ -12,6 +12,7 @@
 use std::fmt;
 
 use crate::display::format_numbers;
+use crate::error::short_panics;
 use crate::nn::Module;
 use crate::tensor::Tensor;
 
@@ -404,6 +405,7 @@ pub fn check(passed: bool, correct: impl fmt::Display, not_yet: impl fmt::Displa
     } else {
         let message = format!("not yet: {not_yet}");
         eprintln!("{message}");
+        crate::error::PANIC_SHOWN.with(|shown| shown.set(true));
         // As in short_panics(): evcxr 0.22 labels output with the newest request it received, and
         // under "Run All" the next cell's request can overtake this line. Give it time to arrive.
         let _ = std::io::Write::flush(&mut std::io::stderr());
@@ -411,5 +413,87 @@ pub fn check(passed: bool, correct: impl fmt::Display, not_yet: impl fmt::Displa
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         std::panic::resume_unwind(Box::new(message));
+    }
+}
+
+/// The first line of every autograded check cell (`scripts/grade.py` puts
+/// `let _grading = autograd_core::grading();` there): installs [`short_panics`], and returns a
+/// guard that, if the cell panics before it ends, makes sure stderr says so.
+///
+/// Why: nbgrader scores a test cell 0 when it writes to stderr, and full marks when it writes
+/// nothing. A learner's function that installs a silent panic hook
+/// (`std::panic::set_hook(Box::new(|_| {}))`) and then panics inside the check, before
+/// [`check`] is reached, would make the cell end quietly: evcxr catches the panic and reports
+/// nothing of its own. The guard is dropped while the cell's code unwinds, whichever hook ran,
+/// and writes `not yet: ...` unless the panic was already shown (by [`short_panics`]'s hook or a
+/// failed [`check`]), so a panic never scores and never shows twice.
+///
+/// ```
+/// use autograd_core::grading;
+/// let quiet = std::panic::catch_unwind(|| {
+///     let _grading = grading();
+///     std::panic::set_hook(Box::new(|_| {})); // what a learner's answer might do
+///     panic!("hidden");
+/// }); // stderr: "not yet: this check panicked, and nothing said why ..."
+/// assert!(quiet.is_err());
+/// let _ = std::panic::take_hook(); // the default hook again
+/// ```
+pub fn grading() -> Grading {
+    short_panics();
+    crate::error::PANIC_SHOWN.with(|shown| shown.set(false));
+    Grading { _private: () }
+}
+
+/// The guard [`grading`] returns: reports an unreported panic of its check cell when dropped.
+///
+/// ```
+/// let _grading: autograd_core::Grading = autograd_core::grading();
+/// ```
+pub struct Grading {
+    _private: (),
+}
+
+/// Whether a cell that is `panicking` must still say so: no hook or check of this crate showed it.
+fn unreported(panicking: bool) -> bool {
+    panicking && !crate::error::PANIC_SHOWN.with(|shown| shown.get())
+}
+
+impl Drop for Grading {
+    fn drop(&mut self) {
+        if unreported(std::thread::panicking()) {
+            eprintln!(
+                "not yet: this check panicked, and nothing said why (does your code replace the panic hook?)"
+            );
+            let _ = std::io::Write::flush(&mut std::io::stderr());
+            if crate::error::in_notebook_kernel() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check, grading, unreported};
+    use std::panic::catch_unwind;
+
+    #[test]
+    fn grading_reports_only_the_panics_nobody_showed() {
+        let _grading = grading();
+        assert!(!unreported(false), "no panic, nothing to say");
+        assert!(unreported(true), "nothing was shown yet");
+        // A failed check writes its own verdict.
+        assert!(catch_unwind(|| check(false, "", "wrong")).is_err());
+        assert!(!unreported(true));
+        // short_panics()'s hook (installed by grading()) shows a panic of the learner's code.
+        let _grading = grading();
+        assert!(catch_unwind(|| panic!("shown by the hook")).is_err());
+        assert!(!unreported(true));
+        // A hook that prints nothing: the guard must speak.
+        let _grading = grading();
+        std::panic::set_hook(Box::new(|_| {}));
+        assert!(catch_unwind(|| panic!("hidden")).is_err());
+        assert!(unreported(true));
+        drop(std::panic::take_hook());
     }
 }
