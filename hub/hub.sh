@@ -316,15 +316,16 @@ teacher() {
     chown -R "$name:" "$course"
     echo "    $(wc -l <"$STATE/teacher.log") assignments in $course: $(cut -d: -f1 "$STATE/teacher.log" | tr '\n' ' ')"
   fi
-  # The formgrader works on that folder; the teacher's own JupyterLab shows it.
+  # The formgrader works on that folder; the teacher's own JupyterLab shows it (the hub turns its
+  # server part on for the accounts in teachers.txt: jupyterhub_config.py).
+  touch "$PREFIX/teachers.txt"
+  grep -qx "$name" "$PREFIX/teachers.txt" || echo "$name" >>"$PREFIX/teachers.txt"
   as_teacher() { runuser -u "$name" -- env HOME="$home" "$@"; }
   as_teacher mkdir -p "$home/.jupyter"
   as_teacher tee "$home/.jupyter/nbgrader_config.py" >/dev/null <<<"c = get_config()  # noqa: F821
 c.CourseDirectory.root = \"$course\""
   as_teacher "$VENV/bin/jupyter" labextension enable --level=user @jupyter/nbgrader:formgrader \
     @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment >/dev/null 2>&1
-  as_teacher "$VENV/bin/jupyter" server extension enable --user nbgrader.server_extensions.formgrader \
-    nbgrader.server_extensions.course_list >/dev/null 2>&1
   echo "$name teaches course \"$(sed -n 's/^c.CourseDirectory.course_id = "\(.*\)"/\1/p' "$VENV/etc/jupyter/nbgrader_config.py")\" from $course (README: \"Assignments on the hub\")"
 }
 
@@ -337,6 +338,7 @@ remove_users() {
     pkill -KILL -U "$(id -u "$name")" 2>/dev/null || true
     userdel --remove "$name" 2>/dev/null || true
     [[ -f $PREFIX/passwords.txt ]] && sed -i "/^$name /d" "$PREFIX/passwords.txt"
+    [[ -f $PREFIX/teachers.txt ]] && sed -i "/^$name\$/d" "$PREFIX/teachers.txt"
   done <"$list"
 }
 

@@ -134,6 +134,16 @@ class ClassSpawner(LocalProcessSpawner):
 
         return preexec
 
+    def get_args(self):
+        # The formgrader and the course list are off in the venv's configuration (hub/hub.sh), so
+        # that students do not get them; a teacher's server turns them on (jupyter_server lets
+        # the venv's configuration win over ~/.jupyter, so this cannot live there).
+        args = super().get_args()
+        if self.user.name in teachers():
+            args += [f"--ServerApp.jpserver_extensions=nbgrader.server_extensions.{name}=True"
+                     for name in ("formgrader", "course_list")]
+        return args
+
     async def stop(self, now=False):
         await super().stop(now=now)
         # jupyter_server shuts its kernels down on SIGINT only when it has a terminal, so a
@@ -205,6 +215,12 @@ c.Spawner.environment = {
     # A terminal in JupyterLab finds `nbgrader` (the teacher's commands) and the toolchain.
     "PATH": f"{PREFIX / 'venv' / 'bin'}:{PREFIX / 'rust' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
 }
+
+
+def teachers() -> set[str]:
+    """The accounts hub/hub.sh teacher made teachers (HUB_PREFIX/teachers.txt, a name a line)."""
+    path = PREFIX / "teachers.txt"
+    return set(path.read_text().split()) if path.exists() else set()
 
 # --- Idle servers ------------------------------------------------------------------------
 # A student's server that has done nothing for HUB_IDLE_TIMEOUT seconds is stopped (its kernel

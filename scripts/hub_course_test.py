@@ -291,9 +291,15 @@ async def main_async(args) -> int:
             mine = [row for row in rows if row["student_id"] == student.name and row["assignment"] == LESSON]
             if len(mine) != 1 or float(mine[0]["raw_score"]) != expected_totals[student.name]:
                 problems.append(f"{student.name}: grades.csv has {mine}, expected raw_score {expected_totals[student.name]}")
+        # The teacher's formgrader (Nbgrader > Formgrader) reads the same gradebook.
+        r = teacher.api("GET", f"user/{teacher.name}/formgrader/api/assignments")
+        shown = {a["name"]: a for a in r.json()} if r.status_code == 200 else {}
+        if shown.get(LESSON, {}).get("num_submissions") != len(students):
+            problems.append(f"the teacher's formgrader answers {r.status_code} and shows {shown.get(LESSON)}, "
+                            f"not {LESSON} with {len(students)} submissions")
         if problems:
             raise Failed("\n".join(problems))
-        step("gradebook and grades.csv: " + ", ".join(f"{name} {score:g}" for name, score in expected_totals.items()))
+        step("formgrader, gradebook and grades.csv: " + ", ".join(f"{name} {score:g}" for name, score in expected_totals.items()))
 
         for i, student in enumerate(students):
             action(student, "fetch_feedback", course)
