@@ -10,7 +10,8 @@
 //! squares and both of the `Linear`'s sums in that pass, writing no `d` (12 MB): 20 MB in all,
 //! and the loss keeps 4 MB less between forward and backward (as PyTorch's, which keeps none).
 //! Backward then hands `dw`, `db` to the parameters and skips the `Linear`'s rule (the engine's
-//! `fused_shortcut`, asked through [`Fused`]).
+//! `fused_shortcut`, asked through [`Fused`]). Measured (`bench/README.md`): the step went from
+//! 3.8-4.3 to 2.6-2.9 times a pass that only reads `x` and `y`.
 //!
 //! Why it is exact: `kernels::squares_dot_and_sum` adds the same terms, `t = y_hat - y`,
 //! `t * t`, `d = norm * t`, `d * x`, `d`, in the same eight lanes over the same blocks of eight,
