@@ -25,7 +25,10 @@ pub(crate) type GradRule = Box<dyn Fn(&ArrayD<f32>) -> Result<ArrayD<f32>>>;
 
 /// A gradient rule for all inputs at once (a custom [`Function`](crate::Function)): from the
 /// gradient of the output to one gradient per input, `None` where an input gets none.
-pub(crate) type JointRule = Box<dyn Fn(&ArrayD<f32>) -> Result<Vec<Option<ArrayD<f32>>>>>;
+pub(crate) type JointRule = Box<dyn Fn(&ArrayD<f32>) -> Result<InputGrads>>;
+
+/// One gradient per input of an op, in order, `None` where an input gets none.
+pub(crate) type InputGrads = Vec<Option<ArrayD<f32>>>;
 
 pub(crate) struct Edge {
     pub(crate) input: Tensor,
@@ -47,6 +50,20 @@ pub(crate) struct Node {
     freed: Cell<bool>,
     /// In anomaly mode: whether this op made nan or inf out of finite inputs.
     made_non_finite: bool,
+    /// What a fused op knows beyond its rules (`nn/fused.rs`); `None` for most ops, and once freed.
+    pub(crate) fused: RefCell<Option<Box<dyn Fused>>>,
+}
+
+/// What an op of `nn` attaches to its node, type-erased so that the engine needs no `nn` type
+/// (`nn/fused.rs`: an MSE loss that made the gradients of the `Linear` before it).
+pub(crate) trait Fused: std::any::Any {
+    /// Asked by backward when this node's upstream gradient is exactly 1 and it alone sends
+    /// gradient to its first input: the gradients of the inputs of the op that made that input
+    /// (`None` where one gets none), if they are exactly what that op's rule would give.
+    fn input_op_gradients(&self) -> Option<InputGrads>;
+
+    /// For recognising the concrete type (`Any`); rust-version 1.80 has no upcasting to it.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// Dropping a graph must not recurse once per op: a loop that records 100_000 ops into one
@@ -318,6 +335,7 @@ pub(crate) struct Op {
     saves_values: bool,
     output: Option<SavedOutput>,
     joint: Option<JointRule>,
+    fused: Option<Box<dyn Fused>>,
 }
 
 impl Op {
@@ -330,7 +348,14 @@ impl Op {
             saves_values: true,
             output: None,
             joint: None,
+            fused: None,
         }
+    }
+
+    /// Attaches what a fused op knows beyond its rules (see [`Fused`]).
+    pub(crate) fn fused(mut self, fused: Box<dyn Fused>) -> Op {
+        self.fused = Some(fused);
+        self
     }
 
     /// Declares that the rules use no saved values (only shapes), so, as in PyTorch, backward
@@ -391,6 +416,7 @@ impl Op {
             saves_values: self.saves_values,
             freed: Cell::new(false),
             made_non_finite,
+            fused: RefCell::new(self.fused),
         };
         let output = Tensor::with_grad_fn(self.data, Some(Rc::new(node)));
         if let Some(slot) = self.output {
@@ -593,17 +619,25 @@ impl Node {
             return Err(TensorError::GraphFreed { grad_fn: self.name });
         }
         if let Some(joint) = &*self.joint.borrow() {
-            let grads = joint(grad)?;
-            for (i, (edge, input_grad)) in self.edges.iter().zip(grads).enumerate() {
-                if let Some(input_grad) = input_grad {
-                    send(&edge.input, self.fit(i, edge, input_grad)?);
-                }
-            }
-            return Ok(());
+            return self.send_all(joint(grad)?, send);
         }
         for (i, edge) in self.edges.iter().enumerate() {
             if let Some(rule) = &*edge.rule.borrow() {
                 let input_grad = rule(grad)?;
+                send(&edge.input, self.fit(i, edge, input_grad)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Passes one gradient per input (`None` where one gets none) on through `send`.
+    fn send_all(
+        &self,
+        grads: InputGrads,
+        mut send: impl FnMut(&Tensor, ArrayD<f32>),
+    ) -> Result<()> {
+        for (i, (edge, input_grad)) in self.edges.iter().zip(grads).enumerate() {
+            if let Some(input_grad) = input_grad {
                 send(&edge.input, self.fit(i, edge, input_grad)?);
             }
         }
@@ -636,8 +670,33 @@ impl Node {
             self.freed.set(true);
             self.edges.iter().for_each(|edge| drop(edge.rule.take()));
             drop(self.joint.take());
+            drop(self.fused.take());
         }
     }
+}
+
+/// The inputs' gradients of the op before `node`, if `node` (a loss, `nn/fused.rs`) already made
+/// them and they are exactly what the general path would give. The engine checks what only it
+/// knows: `node`'s upstream gradient is exactly 1 (the rules would multiply by it), `node` is
+/// the only user of its input in this backward (nothing else adds to that input's gradient),
+/// nobody asked for that gradient (`retain_grad`), and the op before was not freed.
+fn fused_shortcut(walk: &Walk, node: &Node, grad: &ArrayD<f32>) -> Option<(Rc<Node>, InputGrads)> {
+    let fused = node.fused.borrow();
+    let fused = fused.as_ref()?;
+    let input = &node.edges.first()?.input;
+    let input_op = input.0.grad_fn.as_ref()?;
+    let uses_of_input = |&i: &usize| {
+        let user = &walk.pending[i].0;
+        let edges = &user.0.grad_fn.as_ref().expect("an op has a grad_fn").edges;
+        edges.iter().filter(|e| key(&e.input) == key(input)).count()
+    };
+    let exact = grad.len() == 1
+        && grad.first() == Some(&1.0)
+        && !input.0.retains_grad.get()
+        && !input_op.freed.get()
+        && walk.ops.iter().map(uses_of_input).sum::<usize>() == 1;
+    let grads = exact.then(|| fused.input_op_gradients())??;
+    Some((input_op.clone(), grads))
 }
 
 impl Tensor {
@@ -794,7 +853,8 @@ impl Tensor {
                 retained.push((tensor.shallow_clone(), grad.clone()));
             }
             let node = tensor.0.grad_fn.clone().expect("an op has a grad_fn");
-            node.apply(&grad, |input, input_grad| {
+            let shortcut = fused_shortcut(&walk, &node, &grad);
+            let send = |input: &Tensor, input_grad| {
                 // An input outside the walk (it stopped requiring grad after the op) gets none.
                 if let Some(&j) = walk.index.get(&key(input)) {
                     let waiting = &mut walk.pending[j].1;
@@ -803,7 +863,13 @@ impl Tensor {
                         Some(sum) => sum + input_grad,
                     });
                 }
-            })?;
+            };
+            match shortcut {
+                // A loss hands on the gradients of the op before it, which then gets none and
+                // is skipped: one pass over the data fewer (speed only, nn/fused.rs).
+                Some((input_op, grads)) => input_op.send_all(grads, send)?,
+                None => node.apply(&grad, send)?,
+            }
         }
         if !retain_graph {
             for &i in &walk.ops {

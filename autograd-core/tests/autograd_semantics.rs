@@ -923,7 +923,8 @@ fn mse_loss_keeps_its_inputs_and_makes_the_gradient_once() {
     // As PyTorch's MseLossBackward0, MSELoss saves its input and target (no copy of either).
     // Speed only: when backward will follow, the forward pass also writes the numbers of x's
     // gradient, 2/n (x - y), in the pass that sums the loss, and backward hands them to x.grad:
-    // one tensor in all, made before backward instead of during it.
+    // one tensor in all, made before backward instead of during it. (After the one-number
+    // `Linear` it writes none: the next test.)
     let x = Tensor::zeros(&[N]).requires_grad_(true);
     let y = Tensor::ones(&[N]);
     let before = live_bytes();
@@ -947,6 +948,40 @@ fn mse_loss_keeps_its_inputs_and_makes_the_gradient_once() {
     let change = live_bytes() - before;
     assert!(change.abs() <= SLACK, "live bytes changed by {change}");
     assert_eq!(loss.item(), 1.0);
+}
+
+#[test]
+fn mse_loss_after_the_one_number_linear_keeps_no_gradient_numbers() {
+    // Speed only (nn/fused.rs): after `Linear(1, 1)` with both parameters learning, the loss's
+    // forward pass makes that layer's two gradient sums instead of the numbers 2/n (y_hat - y):
+    // the forward allocates y_hat alone, and backward only the two one-number gradients. (As
+    // PyTorch's MseLossBackward0, it still saves its input and target, no copies.)
+    let x = Tensor::ones(&[N, 1]);
+    let y = Tensor::zeros(&[N, 1]);
+    let layer = nn::Linear::new(1, 1);
+    let before = live_bytes();
+    let loss = nn::MSELoss::new().forward(&layer.forward(&x), &y);
+    let after_forward = live_bytes();
+    assert!(
+        (after_forward - before - TENSOR_BYTES).abs() <= SLACK,
+        "live bytes changed by {}, expected about {TENSOR_BYTES} (y_hat only)",
+        after_forward - before
+    );
+    loss.backward();
+    let change = live_bytes() - after_forward;
+    assert!(
+        change.abs() <= SLACK,
+        "live bytes changed by {change}, expected about 0 (two one-number gradients)"
+    );
+    // y_hat = w + b everywhere, so dL/db = 2 (w + b) (up to the rounding of a sum of N terms)
+    // and dL/dw = sum of the same terms times x = 1: the same bits.
+    let expected = 2.0 * (layer.weight.item() + layer.bias.item());
+    let db = layer.bias.grad().unwrap().item();
+    assert!(
+        (db - expected).abs() < 1e-3 * expected.abs(),
+        "{db} vs {expected}"
+    );
+    assert_eq!(layer.weight.grad().unwrap().item(), db);
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //!
 //! | file | what | what makes it long |
 //! |---|---|---|
-//! | `sums.rs` | `sum_all`, `sum_along`, `sum_map`, `dot`, `dot_columns`, `zip_sum`, `zip_sum_and_map` | PyTorch's summation orders, eight running sums |
+//! | `sums.rs` | `sum_all`, `sum_along`, `sum_map`, `dot`, `dot_columns`, `zip_sum`, `zip_sum_and_map`, `squares_dot_and_sum` | PyTorch's summation orders, eight running sums |
 //! | `matmul.rs` | `matmul_2d`: `C = A B` | 4 x 16 tiles held in registers, a transposed `A` read in place |
 //! | `elementwise.rs` | `map`, `zip_map`, `zip_broadcast`: `f` on every element | loops the compiler turns into vector instructions, results written once |
 //! | `tanh.rs` | `tanh` | a branch-free polynomial within 1 ulp (the C library's costs 20 ns) |
@@ -30,5 +30,7 @@ mod tanh;
 
 pub(crate) use elementwise::{map, zip_broadcast, zip_map};
 pub use matmul::matmul_2d;
-pub(crate) use sums::{dot, dot_and_sum, sum_all, sum_along, sum_map, zip_sum, zip_sum_and_map};
+pub(crate) use sums::{
+    dot, dot_and_sum, squares_dot_and_sum, sum_all, sum_along, sum_map, zip_sum, zip_sum_and_map,
+};
 pub use tanh::tanh;

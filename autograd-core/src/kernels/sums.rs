@@ -213,6 +213,37 @@ pub(crate) fn zip_sum_and_map(
 }
 }
 
+simd_fn! {
+/// For `d_i = norm (a_i - b_i)`: `(sum (a_i - b_i)^2, sum d_i x_i, sum d_i)` in one pass over
+/// `a`, `b` and `x` (16 numbers or more), storing no `d_i`. The same lanes, blocks and
+/// per-element expressions as [`zip_sum`] for the first and [`dot_and_sum`] of `(d, x)` for the
+/// other two, so the same bits: an MSE loss over the one-number `Linear` `a = x w + b` gets its
+/// own sum and that `Linear`'s gradient sums `dL/dw = d^T x`, `dL/db = sum d` from one read.
+pub(crate) fn squares_dot_and_sum(a: &[f32], b: &[f32], x: &[f32], norm: f32) -> (f32, f32, f32) {
+    debug_assert!(a.len() == b.len() && a.len() == x.len() && a.len() >= 16);
+    let (mut squares, mut products, mut sums) = ([0.0f32; 8], [0.0f32; 8], [0.0f32; 8]);
+    let (a_blocks, b_blocks, x_blocks) = (a.chunks_exact(8), b.chunks_exact(8), x.chunks_exact(8));
+    let tail = a_blocks.remainder().iter().zip(b_blocks.remainder()).zip(x_blocks.remainder());
+    let tail = tail.map(|((&a, &b), &x)| (a - b, x));
+    for ((a, b), x) in a_blocks.zip(b_blocks).zip(x_blocks) {
+        let (a, b): (&[f32; 8], &[f32; 8]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        let x: &[f32; 8] = x.try_into().unwrap();
+        for i in 0..8 {
+            let t = a[i] - b[i];
+            squares[i] += t * t;
+            let d = norm * t;
+            products[i] += d * x[i];
+            sums[i] += d;
+        }
+    }
+    (
+        combine_running_sums(squares, tail.clone().map(|(t, _)| t * t)),
+        combine_running_sums(products, tail.clone().map(|(t, x)| (norm * t) * x)),
+        combine_running_sums(sums, tail.map(|(t, _)| norm * t)),
+    )
+}
+}
+
 /// Finishes a sum the way ndarray's `sum()` (its `unrolled_fold`) does: eight running sums over
 /// blocks of eight terms, then `((0 + (s0 + s4)) + (s1 + s5)) + ...`, then the at most seven
 /// `tail` terms one by one. `sum_map` and `dot` give the same bits as that order. The eight
@@ -232,7 +263,8 @@ mod tests {
     use ndarray::{Array1, Array2, ArrayD, Axis};
 
     use super::{
-        dot, dot_and_sum, dot_columns, sum_all, sum_along, sum_map, zip_sum, zip_sum_and_map,
+        dot, dot_and_sum, dot_columns, squares_dot_and_sum, sum_all, sum_along, sum_map, zip_sum,
+        zip_sum_and_map,
     };
 
     #[test]
@@ -280,6 +312,25 @@ mod tests {
                     halves.iter().map(|&h| bits(h)).collect::<Vec<_>>(),
                     expected
                 );
+            }
+        }
+    }
+
+    /// The loss-and-`Linear` pass gives the bits of the three separate passes it replaces: the
+    /// loss's `zip_sum_and_map` (its sum, and `d = norm (a - b)` stored) then `dot_and_sum(d, x)`.
+    #[test]
+    fn squares_dot_and_sum_gives_the_bits_of_the_separate_passes() {
+        let value = |i: usize| ((i * 7919 % 1009) as f32 - 504.0) / 97.0;
+        for n in [16, 17, 23, 64, 100, 1001, 100_000] {
+            let a: Vec<f32> = (0..n).map(value).collect();
+            let b: Vec<f32> = (0..n).map(|i| value(i + 3) * 0.7).collect();
+            let x: Vec<f32> = (0..n).map(|i| value(i + 11) * 1.3).collect();
+            for norm in [(2.0 / n as f64) as f32, 2.0] {
+                let (sum, d) = zip_sum_and_map(&a, &b, |a, b| a - b, |d| d * d, |d| norm * d);
+                let (dw, db) = dot_and_sum(&d, &x);
+                let fused = squares_dot_and_sum(&a, &b, &x, norm);
+                let bits = |(s, w, b): (f32, f32, f32)| (s.to_bits(), w.to_bits(), b.to_bits());
+                assert_eq!(bits(fused), bits((sum, dw, db)), "n = {n}, norm = {norm}");
             }
         }
     }

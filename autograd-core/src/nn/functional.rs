@@ -11,7 +11,7 @@ use crate::error::{torch_size, OrPanic, Result, TensorError};
 use crate::kernels::{
     dot_and_sum, map, matmul_2d, sum_map, zip_broadcast, zip_map, zip_sum, zip_sum_and_map,
 };
-use crate::nn::Reduction;
+use crate::nn::{fused, Reduction};
 use crate::tensor::Tensor;
 
 /// Views a 1-D or 2-D array as a batch of rows, `[n, features]`.
@@ -106,7 +106,7 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
         (_, false) => "SqueezeBackward4",
     };
     let (x, w) = (Saved::new(input, name), Saved::new(weight, name));
-    let x_for_both = x.clone();
+    let (x_for_both, x_for_loss) = (x.clone(), x.clone());
     // dL/dx = G W,  dL/dW = G^T x,  dL/db = sum of G over the batch
     let grad_x = move |g: &ArrayD<f32>| {
         let dx = matmul_2d(rows(g), rows(&*w.value()?));
@@ -137,7 +137,13 @@ pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Res
                 };
                 Ok(vec![dx, Some(dw), Some(db)])
             };
-            op.inputs_with_joint_rule(&[input, weight, b], Box::new(rule))
+            let b_shape = b.data().raw_dim();
+            let op = op.inputs_with_joint_rule(&[input, weight, b], Box::new(rule));
+            // An MSE loss after it may make dL/dW and dL/db itself (speed only: nn/fused.rs).
+            match x_needs_grad {
+                false => op.fused(fused::one_pass_linear(&x_for_loss, b_shape)),
+                true => op,
+            }
         }
         Some(b) => {
             let b_shape = b.data().raw_dim();
@@ -206,6 +212,8 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
     let records = is_grad_enabled() && (input.requires_grad() || target.requires_grad());
     // `norm (x - y)`, made by this forward pass when backward will want it (speed only).
     let mut scaled_diff = None;
+    // Or, after the one-number `Linear`, that layer's gradient sums instead (nn/fused.rs).
+    let mut after_linear = None;
     let data = {
         let (a, b) = (input.data(), target.data());
         let sum_of_squares = match (reduction, same_shape_slices(&a, &b)) {
@@ -213,9 +221,18 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
             // One read of both for the loss and the numbers of its gradient, which backward
             // would otherwise make in a second read of both (a million points: 8 MB).
             (_, Some((xs, ys))) if records => {
-                let (sum, d) = zip_sum_and_map(xs, ys, |a, b| a - b, |d| d * d, |d| norm * d);
-                scaled_diff = Some(ArrayD::from_shape_vec(a.raw_dim(), d).unwrap());
-                Some(sum)
+                match fused::mse_after_linear(input, target, xs, ys, norm) {
+                    Some((sum, shortcut)) => {
+                        after_linear = Some(shortcut);
+                        Some(sum)
+                    }
+                    None => {
+                        let (sum, d) =
+                            zip_sum_and_map(xs, ys, |a, b| a - b, |d| d * d, |d| norm * d);
+                        scaled_diff = Some(ArrayD::from_shape_vec(a.raw_dim(), d).unwrap());
+                        Some(sum)
+                    }
+                }
             }
             // Nothing to keep: one read of both, nothing written.
             (_, Some((xs, ys))) => Some(zip_sum(xs, ys, |a, b| a - b, |d| d * d)),
@@ -228,7 +245,8 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
         }
     };
     // As PyTorch, the rule keeps the input and the target: changing either in place before
-    // backward is an error. It also holds `scaled_diff` until the first backward takes it.
+    // backward is an error. It also holds `scaled_diff` until the first backward takes it
+    // (none after the one-number `Linear`: its gradient sums are all backward needs there).
     let name = "MseLossBackward0";
     let (x, y) = (Saved::new(input, name), Saved::new(target, name));
     let scaled_diff = std::cell::RefCell::new(scaled_diff);
@@ -257,10 +275,14 @@ pub fn try_mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Re
     };
     let grad_input = std::rc::Rc::new(grad_input);
     let grad_target = grad_input.clone();
-    Ok(Op::new(name, data)
+    let op = Op::new(name, data)
         .input(input, move |g| grad_input(g))
-        .input(target, move |g| Ok(-grad_target(g)?))
-        .build())
+        .input(target, move |g| Ok(-grad_target(g)?));
+    Ok(match after_linear {
+        Some(shortcut) => op.fused(shortcut),
+        None => op,
+    }
+    .build())
 }
 
 /// The curvatures of the loss surface of a line fit, smallest first: the eigenvalues of the

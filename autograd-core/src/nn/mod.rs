@@ -26,6 +26,7 @@
 
 mod activation;
 pub mod functional;
+mod fused;
 pub mod init;
 mod linear;
 mod loss;
