@@ -293,13 +293,22 @@ pub fn short_panics() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("(a panic without a message)");
-        eprintln!("panicked: {message}");
-        PANIC_SHOWN.with(|shown| shown.set(true));
-        // evcxr 0.22 labels output with the newest request it received: under "Run All" the
-        // next cell's request can overtake this line. Give it time to reach this cell.
-        let _ = std::io::Write::flush(&mut std::io::stderr());
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        show_panic_line(&format!("panicked: {message}"));
     }));
+}
+
+/// Writes the line that says a cell panicked to stderr, and marks the panic shown
+/// ([`PANIC_SHOWN`]): [`short_panics`]'s hook, a failed [`check`](crate::check) and a
+/// [`grading`](crate::grading) guard all say it this way. In the notebook kernel it then waits
+/// 100 ms: evcxr 0.22 labels output with the newest request it received, and under "Run All" the
+/// next cell's request can overtake this line.
+pub(crate) fn show_panic_line(line: &str) {
+    eprintln!("{line}");
+    PANIC_SHOWN.with(|shown| shown.set(true));
+    let _ = std::io::Write::flush(&mut std::io::stderr());
+    if in_notebook_kernel() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 thread_local! {

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use crate::display::format_numbers;
-use crate::error::short_panics;
+use crate::error::{short_panics, show_panic_line};
 use crate::nn::Module;
 use crate::tensor::Tensor;
 
@@ -404,14 +404,7 @@ pub fn check(passed: bool, correct: impl fmt::Display, not_yet: impl fmt::Displa
         println!("correct: {correct}");
     } else {
         let message = format!("not yet: {not_yet}");
-        eprintln!("{message}");
-        crate::error::PANIC_SHOWN.with(|shown| shown.set(true));
-        // As in short_panics(): evcxr 0.22 labels output with the newest request it received, and
-        // under "Run All" the next cell's request can overtake this line. Give it time to arrive.
-        let _ = std::io::Write::flush(&mut std::io::stderr());
-        if crate::error::in_notebook_kernel() {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        show_panic_line(&message);
         std::panic::resume_unwind(Box::new(message));
     }
 }
@@ -461,13 +454,9 @@ fn unreported(panicking: bool) -> bool {
 impl Drop for Grading {
     fn drop(&mut self) {
         if unreported(std::thread::panicking()) {
-            eprintln!(
-                "not yet: this check panicked, and nothing said why (does your code replace the panic hook?)"
+            show_panic_line(
+                "not yet: this check panicked, and nothing said why (does your code replace the panic hook?)",
             );
-            let _ = std::io::Write::flush(&mut std::io::stderr());
-            if crate::error::in_notebook_kernel() {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
         }
     }
 }
