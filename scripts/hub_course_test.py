@@ -161,10 +161,8 @@ def listed(student: Student, course: str) -> list[dict]:
     return [a for a in body["value"] if a["assignment_id"] == LESSON]
 
 
-def submission_answers(number: int) -> tuple[dict[int, str], set[int]]:
-    """(answers by exercise number, exercises expected to earn their points) of student NUMBER."""
-    path = ROOT / "notebooks" / f"{LESSON}.ipynb"
-    lesson = nbformat.read(path, as_version=4)
+def submission_plans(path: Path, lesson) -> list[tuple[dict[int, str], set[int]]]:
+    """For the two students: (answers by exercise number, exercises expected to earn their points)."""
     trials, problems = test_kit.answer_trials(path, lesson)
     if problems:
         raise Failed("; ".join(problems))
@@ -174,18 +172,20 @@ def submission_answers(number: int) -> tuple[dict[int, str], set[int]]:
         if not ok:
             first_wrong.setdefault(n, code)
     numbers = sorted(right)
-    if number == 0:
-        return right, set(numbers)
-    # Exercise 1 wrong, Exercise 2 right, the rest as fetched (the stub or the loop to repair).
-    return {numbers[0]: first_wrong[numbers[0]], numbers[1]: right[numbers[1]]}, {numbers[1]}
+    return [
+        (right, set(numbers)),
+        # Exercise 1 wrong, Exercise 2 right, the rest as fetched (the stub or the loop to repair).
+        ({numbers[0]: first_wrong[numbers[0]], numbers[1]: right[numbers[1]]}, {numbers[1]}),
+    ]
 
 
 async def main_async(args) -> int:
     passwords = dict(line.split()[:2] for line in Path(args.passwords).read_text().splitlines() if line.strip())
     course = args.course
     release, grading = readme_blocks()
-    lesson = nbformat.read(ROOT / "notebooks" / f"{LESSON}.ipynb", as_version=4)
-    exercises = make_kit.exercises(lesson, f"{LESSON}.ipynb")
+    lesson_path = ROOT / "notebooks" / f"{LESSON}.ipynb"
+    lesson = nbformat.read(lesson_path, as_version=4)
+    exercises = make_kit.exercises(lesson, lesson_path.name)
     start = time.monotonic()
 
     def step(what: str) -> None:
@@ -195,6 +195,7 @@ async def main_async(args) -> int:
     students = [Student(name, passwords[name], args.url) for name in args.students]
     everyone = [teacher, *students]
     try:
+        plans = submission_plans(lesson_path, lesson)
         for user in everyone:
             await asyncio.to_thread(user.login)
             await asyncio.to_thread(user.start_server)
@@ -228,7 +229,7 @@ async def main_async(args) -> int:
                 raise Failed(f"{student.name}: no {path} in their home after Fetch ({r.status_code}); "
                              f"the tab lists {[a['status'] for a in fetched if a.get('assignment_id') == LESSON]}")
             nb = nbformat.from_dict(r.json()["content"])
-            answers, _ = submission_answers(i)
+            answers, _ = plans[i]
             for exercise in exercises:
                 if exercise.number in answers:
                     nb.cells[exercise.answer].source = answers[exercise.number]
@@ -248,7 +249,7 @@ async def main_async(args) -> int:
             if not body.get("success"):
                 raise Failed(f"{student.name}: Validate failed: {str(body.get('value'))[-2000:]}")
             failed = body["value"].get("failed", []) + body["value"].get("errored", [])
-            _, earns = submission_answers(i)
+            _, earns = plans[i]
             if len(failed) != len(exercises) - len(earns):
                 raise Failed(f"{student.name}: Validate reports {len(failed)} failed cells, expected "
                              f"{len(exercises) - len(earns)}: {body['value']}")
@@ -273,7 +274,7 @@ async def main_async(args) -> int:
         problems, expected_totals = [], {}
         with Gradebook(f"sqlite:///{gradebook_file}") as gradebook:
             for i, student in enumerate(students):
-                _, earns = submission_answers(i)
+                _, earns = plans[i]
                 total_expected = 0.0
                 for exercise in exercises:
                     grade = gradebook.find_grade(f"exercise{exercise.number}-check", LESSON, LESSON, student.name)
