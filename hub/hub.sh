@@ -124,6 +124,9 @@ EOF
 # The teacher's release makes <course>/outbound, readable by all, and <course>/inbound, where a
 # student may write but not list (each submission's folder name holds a random part).
 COURSE_ID=${HUB_COURSE:-autograd}
+# nbgrader's JupyterLab plugins for the teacher only (the students keep the Assignments tab and
+# Validate).
+TEACHER_PLUGINS=(@jupyter/nbgrader:formgrader @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment)
 exchange() {
   mkdir -p "$PREFIX/exchange"
   chmod 777 "$PREFIX/exchange"
@@ -142,9 +145,8 @@ exchange() {
   # Disabled, not locked (JupyterLab locks what it disables, and a lock here would also keep the
   # teacher's own setting from enabling them): a student who enables one in the plugin manager
   # gets nothing, as the formgrader's and course list's server parts are off for them.
-  local plugins=(@jupyter/nbgrader:formgrader @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment)
-  "$VENV/bin/jupyter" labextension disable --level=sys_prefix "${plugins[@]}" >/dev/null 2>&1
-  "$VENV/bin/jupyter" labextension unlock --level=sys_prefix "${plugins[@]}" >/dev/null 2>&1
+  "$VENV/bin/jupyter" labextension disable --level=sys_prefix "${TEACHER_PLUGINS[@]}" >/dev/null 2>&1
+  "$VENV/bin/jupyter" labextension unlock --level=sys_prefix "${TEACHER_PLUGINS[@]}" >/dev/null 2>&1
   "$VENV/bin/jupyter" server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
     nbgrader.server_extensions.course_list >/dev/null 2>&1
   echo "    course \"$COURSE_ID\", exchange $PREFIX/exchange; the students' JupyterLab has nbgrader's Assignments tab"
@@ -324,8 +326,7 @@ teacher() {
   as_teacher mkdir -p "$home/.jupyter"
   as_teacher tee "$home/.jupyter/nbgrader_config.py" >/dev/null <<<"c = get_config()  # noqa: F821
 c.CourseDirectory.root = \"$course\""
-  as_teacher "$VENV/bin/jupyter" labextension enable --level=user @jupyter/nbgrader:formgrader \
-    @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment >/dev/null 2>&1
+  as_teacher "$VENV/bin/jupyter" labextension enable --level=user "${TEACHER_PLUGINS[@]}" >/dev/null 2>&1
   echo "$name teaches course \"$(sed -n 's/^c.CourseDirectory.course_id = "\(.*\)"/\1/p' "$VENV/etc/jupyter/nbgrader_config.py")\" from $course (README: \"Assignments on the hub\")"
 }
 
